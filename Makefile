@@ -1,0 +1,67 @@
+# secfeat: `make demo` runs the main job, `make test` runs every test.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DBT := $(BIN)/dbt
+DBT_FLAGS := --profiles-dir profiles --project-dir .
+
+# The demo: a week of 50k events a day, into the default warehouse secfeat.duckdb.
+DEMO_DAYS ?= 7
+DEMO_EVENTS_PER_DAY ?= 50000
+DEMO_SEED ?= 7
+
+# The test fixtures: a small landing zone with a fixed end, its own warehouse and MLflow store.
+TEST_DIR := .make/test
+TEST_VARS := {landing_dir: $(TEST_DIR)/landing, mlflow_tracking_dir: $(TEST_DIR)/mlruns, as_of: '2026-01-10 00:00:00'}
+
+.PHONY: install demo build summary docs test lint dbt-test pytest constraints clean
+
+$(INSTALLED): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(INSTALLED)
+
+demo: install
+	$(BIN)/secfeat simulate --days $(DEMO_DAYS) --events-per-day $(DEMO_EVENTS_PER_DAY) --seed $(DEMO_SEED) --out landing
+	$(DBT) build $(DBT_FLAGS)
+	$(BIN)/secfeat summary --duckdb secfeat.duckdb
+
+build: install
+	$(DBT) build $(DBT_FLAGS)
+
+summary: install
+	$(BIN)/secfeat summary --duckdb secfeat.duckdb
+
+docs: install
+	$(DBT) docs generate $(DBT_FLAGS)
+
+test: lint dbt-test pytest
+
+lint: install
+	$(BIN)/sqlfluff lint models analyses
+
+dbt-test: install
+	rm -rf $(TEST_DIR) && mkdir -p $(TEST_DIR)
+	$(BIN)/secfeat simulate --days 4 --events-per-day 4000 --seed 11 --end 2026-01-10 --out $(TEST_DIR)/landing
+	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) build $(DBT_FLAGS) --vars "$(TEST_VARS)"
+	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) docs generate $(DBT_FLAGS) --vars "$(TEST_VARS)" --target-path $(TEST_DIR)/docs
+
+pytest: install
+	$(BIN)/pytest
+
+# Refresh the exact pins after changing pyproject.toml's ranges.
+constraints:
+	rm -rf .make/pins && $(PYTHON) -m venv .make/pins
+	.make/pins/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	{ echo '# Exact versions the project is tested with (pip install -c constraints.txt).'; \
+	  echo '# Regenerate: make constraints'; \
+	  .make/pins/bin/pip freeze --exclude-editable; } > constraints.txt
+
+clean:
+	rm -rf target logs .make secfeat.duckdb* landing mlruns

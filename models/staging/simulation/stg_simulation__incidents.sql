@@ -1,0 +1,32 @@
+{#- Ground truth of the demo's injected attacks (absent for real data: no rows). -#}
+{%- set incidents_file = var('landing_dir') ~ '/incidents.csv' -%}
+with
+{% if execute and not secfeat.landing_has_files(incidents_file) -%}
+    incidents as (
+        select
+            null::varchar as incident_id,
+            null::varchar as technique,
+            null::varchar as entity_type,
+            null::varchar as entity,
+            null::varchar as start_at,
+            null::varchar as end_at
+        where false
+    ),
+{%- else -%}
+    incidents as (
+        select * from {{ source('simulation', 'incidents') }}
+    ),
+{%- endif %}
+
+final as (
+    select
+        incident_id,
+        technique,
+        entity_type,
+        start_at::timestamp as started_at,
+        end_at::timestamp as ended_at,
+        lower(entity) as entity_key
+    from incidents
+)
+
+select * from final

@@ -1,0 +1,80 @@
+"""Shared fixtures: project paths, the real samples, and in-process dbt builds."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    samples = SHARED_DATA / "samples"
+    if not samples.is_dir():
+        pytest.skip(f"real vendor samples not found at {samples} (they sit beside the project in CI)")
+    return samples
+
+
+class DbtProject:
+    """Runs dbt in-process (no start-up cost per call) against its own warehouse."""
+
+    def __init__(self, workdir: Path, landing_dir: Path, **extra_vars):
+        self.workdir = workdir
+        self.database = workdir / "secfeat.duckdb"
+        self.vars = {
+            "landing_dir": str(landing_dir),
+            "mlflow_tracking_dir": str(workdir / "mlruns"),
+            **extra_vars,
+        }
+
+    def run(self, *args: str) -> None:
+        from dbt.cli.main import dbtRunner
+
+        os.environ["SECFEAT_DUCKDB_PATH"] = str(self.database)
+        result = dbtRunner().invoke([
+            *args,
+            "--project-dir", str(PROJECT_ROOT),
+            "--profiles-dir", str(PROJECT_ROOT / "profiles"),
+            "--target-path", str(self.workdir / "target"),
+            "--log-path", str(self.workdir / "logs"),
+            "--vars", json.dumps(self.vars),
+            "--quiet",
+        ])
+        if not result.success:
+            results = getattr(result.result, "results", None) or []
+            failures = [(r.node.name, r.message) for r in results if str(r.status) in ("error", "fail")]
+            pytest.fail(f"dbt {' '.join(args)} failed: {result.exception or failures}")
+
+    def query(self, sql: str) -> list[tuple]:
+        # same configuration as dbt-duckdb's connection, which stays open in this process
+        con = duckdb.connect(str(self.database))
+        try:
+            return con.sql(sql).fetchall()
+        finally:
+            con.close()
+
+
+def simulate_landing(out: Path, days: int, events_per_day: int, seed: int, end: str) -> dict:
+    from secfeat.simulate import SimulationConfig, simulate
+
+    config = SimulationConfig(days=days, events_per_day=events_per_day, seed=seed,
+                              end=datetime.fromisoformat(end), out=out)
+    return simulate(config)
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> DbtProject:
+    """The whole project built once on a small simulated landing zone."""
+    workdir = tmp_path_factory.mktemp("demo_build")
+    landing = workdir / "landing"
+    simulate_landing(landing, days=3, events_per_day=3000, seed=5, end="2026-03-01")
+    project = DbtProject(workdir, landing, as_of="2026-03-01 00:00:00")
+    project.run("build")
+    return project
