@@ -146,6 +146,7 @@ def tracking_uri(tracking_dir: str | Path) -> str:
 
 
 def _client(tracking_dir: str | Path):
+    """mlflow, pointed at the local store (imported late: it is slow to import)."""
     import mlflow
 
     mlflow.set_tracking_uri(tracking_uri(tracking_dir))
@@ -160,6 +161,9 @@ def log_and_register(model: TrainedModel, tracking_dir: str | Path, model_name: 
                      params: dict | None = None, tags: dict | None = None) -> tuple[str, str]:
     """Log the pipeline, its parameters and metrics; register a new version.
     Returns (run_id, model_version)."""
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, Schema
+
     mlflow = _client(tracking_dir)
     with mlflow.start_run() as run:
         mlflow.log_params({
@@ -178,7 +182,8 @@ def log_and_register(model: TrainedModel, tracking_dir: str | Path, model_name: 
             registered_model_name=model_name,
             serialization_format="skops",
             skops_trusted_types=SKOPS_TRUSTED_TYPES,
-            input_example=pd.DataFrame([[0.0] * len(model.features)], columns=model.features),
+            # features are counts, but the pipeline reads them as doubles
+            signature=ModelSignature(inputs=Schema([ColSpec("double", name) for name in model.features])),
         )
     return run.info.run_id, str(info.registered_model_version)
 
