@@ -7,7 +7,9 @@
 
     Syslog has neither year nor zone: var syslog_time_zone (default UTC) and
     var syslog_year (default: the year the file landed, less one for a line
-    dated after its landing, e.g. a December line landed in January).
+    that would otherwise be dated after its landing, e.g. a December line
+    landed in January). With an inferred year no line can be in the future;
+    set syslog_year to have future-dated lines quarantined instead.
 -#}
 with raw_lines as (
     {{ secfeat.landing_lines(source('landing', 'sshd'), 'sshd') }}
@@ -72,7 +74,7 @@ dated as (
     select
         *,
         {{ secfeat.local_to_utc(
-            "case when stamped_in_ingest_year > _ingested_at + interval '1 day'"
+            "case when " ~ secfeat.is_from_the_future('stamped_in_ingest_year', '_ingested_at')
             ~ " then stamped_in_ingest_year - interval '1 year' else stamped_in_ingest_year end"
             if var('syslog_year') is none else 'stamped_in_ingest_year',
             var('syslog_time_zone')
