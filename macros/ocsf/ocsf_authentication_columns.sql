@@ -22,3 +22,18 @@
 {% macro ocsf_authentication_sources() -%}
     {{ return(['stg_windows__security_events', 'stg_sshd__auth_log']) }}
 {%- endmacro %}
+
+
+{#- The same columns of every OCSF Authentication staging model, stacked:
+    `columns` are select expressions, `where` an optional filter. -#}
+{% macro union_authentication_staging(columns, where=none) -%}
+    {%- for staging_model in secfeat.ocsf_authentication_sources() %}
+        select
+            {{ columns | join(',\n            ') }}
+        from {{ ref(staging_model) }}
+        {%- if where %}
+            where {{ where }}
+        {%- endif %}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}

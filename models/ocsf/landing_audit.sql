@@ -2,25 +2,10 @@
     Every raw line accounted for, per landed file: raw lines = staged events +
     duplicates + quarantined + ignored. One row per (file, outcome, reason).
 -#}
-with
-{% for staging_model in secfeat.ocsf_authentication_sources() %}
-    {{ staging_model }} as (
-        select
-            source_name,
-            _source_file,
-            _source_line,
-            event_uid,
-            _quarantine_reason,
-            _ignored_reason
-        from {{ ref(staging_model) }}
-    ),
-{% endfor %}
-
-raw_rows as (
-    {% for staging_model in secfeat.ocsf_authentication_sources() %}
-        select * from {{ staging_model }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+with raw_rows as (
+    {{ secfeat.union_authentication_staging(
+        columns=['source_name', '_source_file', '_source_line', '_quarantine_reason', '_ignored_reason'],
+    ) }}
 ),
 
 staged as (

@@ -8,20 +8,11 @@
     {%- if column == 'event_at' %}{% do output_columns.append('time') %}{% endif -%}
     {%- do output_columns.append(column) -%}
 {%- endfor %}
-with
-{% for staging_model in secfeat.ocsf_authentication_sources() %}
-    {{ staging_model }} as (
-        select {{ secfeat.ocsf_authentication_columns() | join(', ') }}
-        from {{ ref(staging_model) }}
-        where _quarantine_reason is null and _ignored_reason is null
-    ),
-{% endfor %}
-
-unioned as (
-    {% for staging_model in secfeat.ocsf_authentication_sources() %}
-        select * from {{ staging_model }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+with unioned as (
+    {{ secfeat.union_authentication_staging(
+        columns=secfeat.ocsf_authentication_columns(),
+        where='_quarantine_reason is null and _ignored_reason is null',
+    ) }}
 ),
 
 deduplicated as (

@@ -4,6 +4,13 @@
     that cannot be trusted carries a _quarantine_reason, one deliberately not
     mapped an _ignored_reason. Every raw line appears here exactly once.
 -#}
+{%- set nxlog_fields = [
+    'Channel', 'Hostname', 'RecordNumber', 'EventID', 'EventTime', 'EventReceivedTime', '@timestamp',
+    'TargetUserName', 'TargetDomainName', 'TargetUserSid', 'WorkstationName', 'IpAddress', 'IpPort',
+    'LogonType', 'AuthenticationPackageName', 'LogonProcessName', 'Status', 'SubStatus',
+] -%}
+{#- every field read as text, in one parse of the line (->> would re-parse per field) -#}
+{%- set record_shape = '{' ~ nxlog_fields | map('tojson') | join(': "VARCHAR", ') ~ ': "VARCHAR"}' -%}
 with raw_lines as (
     {{ secfeat.landing_lines(source('landing', 'windows'), 'windows') }}
 ),
@@ -12,7 +19,8 @@ parsed as (
     select
         *,
         case
-            when json_valid(raw_line) and json_type(raw_line::json) = 'OBJECT' then raw_line::json
+            when json_valid(raw_line) and starts_with(ltrim(raw_line), '{')
+                then from_json(raw_line, '{{ record_shape }}')
         end as record
     from raw_lines
 ),
@@ -24,24 +32,24 @@ fields as (
         _ingested_at,
         raw_line,
         record,
-        record ->> 'Channel' as channel,
-        record ->> 'Hostname' as hostname,
-        record ->> 'RecordNumber' as record_number,
-        record ->> 'EventTime' as event_time_text,
-        record ->> 'EventReceivedTime' as received_time_text,
-        record ->> '@timestamp' as shipper_timestamp_text,
-        {{ secfeat.null_if_blank("record ->> 'TargetUserName'") }} as target_user_name,
-        {{ secfeat.null_if_blank("record ->> 'TargetDomainName'") }} as target_domain_name,
-        {{ secfeat.null_if_blank("record ->> 'TargetUserSid'") }} as target_user_sid,
-        {{ secfeat.null_if_blank("record ->> 'WorkstationName'") }} as workstation_name,
-        record ->> 'IpAddress' as ip_address_text,
-        {{ secfeat.null_if_blank("record ->> 'AuthenticationPackageName'") }} as authentication_package,
-        {{ secfeat.null_if_blank("record ->> 'LogonProcessName'") }} as logon_process_name,
-        lower({{ secfeat.null_if_blank("record ->> 'Status'") }}) as status_text,
-        lower({{ secfeat.null_if_blank("record ->> 'SubStatus'") }}) as sub_status_text,
-        try_cast(record ->> 'EventID' as integer) as event_id,
-        try_cast(record ->> 'LogonType' as integer) as logon_type_code,
-        try_cast({{ secfeat.null_if_blank("record ->> 'IpPort'") }} as integer) as ip_port
+        struct_extract(record, 'Channel') as channel,
+        struct_extract(record, 'Hostname') as hostname,
+        struct_extract(record, 'RecordNumber') as record_number,
+        struct_extract(record, 'EventTime') as event_time_text,
+        struct_extract(record, 'EventReceivedTime') as received_time_text,
+        struct_extract(record, '@timestamp') as shipper_timestamp_text,
+        struct_extract(record, 'IpAddress') as ip_address_text,
+        {{ secfeat.null_if_blank("struct_extract(record, 'TargetUserName')") }} as target_user_name,
+        {{ secfeat.null_if_blank("struct_extract(record, 'TargetDomainName')") }} as target_domain_name,
+        {{ secfeat.null_if_blank("struct_extract(record, 'TargetUserSid')") }} as target_user_sid,
+        {{ secfeat.null_if_blank("struct_extract(record, 'WorkstationName')") }} as workstation_name,
+        {{ secfeat.null_if_blank("struct_extract(record, 'AuthenticationPackageName')") }} as authentication_package,
+        {{ secfeat.null_if_blank("struct_extract(record, 'LogonProcessName')") }} as logon_process_name,
+        lower({{ secfeat.null_if_blank("struct_extract(record, 'Status')") }}) as status_text,
+        lower({{ secfeat.null_if_blank("struct_extract(record, 'SubStatus')") }}) as sub_status_text,
+        try_cast(struct_extract(record, 'EventID') as integer) as event_id,
+        try_cast(struct_extract(record, 'LogonType') as integer) as logon_type_code,
+        try_cast({{ secfeat.null_if_blank("struct_extract(record, 'IpPort')") }} as integer) as ip_port
     from parsed
 ),
 
