@@ -6,7 +6,8 @@
 
     A source with no files yet yields no rows instead of failing the build.
 -#}
-{% macro landing_lines(source_relation, landing_folder) -%}
+{% macro landing_lines(landing_folder) -%}
+    {%- set source_relation = source('landing', landing_folder) -%}
     {%- set file_pattern = var('landing_dir') ~ '/' ~ landing_folder ~ '/*' -%}
     {%- if execute and not secfeat.landing_has_files(file_pattern) -%}
         select

@@ -12,7 +12,7 @@
     set syslog_year to have future-dated lines quarantined instead.
 -#}
 with raw_lines as (
-    {{ secfeat.landing_lines(source('landing', 'sshd'), 'sshd') }}
+    {{ secfeat.landing_lines('sshd') }}
 ),
 
 syslog as (

@@ -12,7 +12,7 @@
 {#- every field read as text, in one parse of the line (->> would re-parse per field) -#}
 {%- set record_shape = '{' ~ nxlog_fields | map('tojson') | join(': "VARCHAR", ') ~ ': "VARCHAR"}' -%}
 with raw_lines as (
-    {{ secfeat.landing_lines(source('landing', 'windows'), 'windows') }}
+    {{ secfeat.landing_lines('windows') }}
 ),
 
 parsed as (
