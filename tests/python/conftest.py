@@ -49,7 +49,7 @@ class DbtProject:
         ])
         if not result.success:
             results = getattr(result.result, "results", None) or []
-            failures = [(r.node.name, r.message) for r in results if str(r.status) in ("error", "fail")]
+            failures = [(r.node.name, r.message) for r in results if r.status in ("error", "fail")]
             pytest.fail(f"dbt {' '.join(args)} failed: {result.exception or failures}")
 
     def query(self, sql: str) -> list[tuple]:
