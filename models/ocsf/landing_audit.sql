@@ -1,46 +1,79 @@
 {#-
-    Every raw line accounted for, per landed file: raw lines = staged events +
-    duplicates + quarantined + ignored. One row per (file, outcome, reason).
+    Every raw record accounted for, per landed file: raw records = staged +
+    duplicate + quarantined + ignored, one row per (file, outcome, reason).
+    A raw record is a line, or one element of a JSON batch (a CloudTrail
+    Records array, an Okta API page). `event_count` counts the OCSF events
+    staged from them: sshd's "message repeated N times" is one line, N events.
 -#}
-with raw_rows as (
-    {{ secfeat.union_authentication_staging(
-        columns=['source_name', '_source_file', '_source_line', '_quarantine_reason', '_ignored_reason'],
+with raw_records as (
+    {{ secfeat.union_ocsf_staging(
+        columns=[
+            'source_name', '_source_file', '_source_line', '_source_record',
+            '_quarantine_reason', '_ignored_reason', 'event_uid', 'class_uid',
+        ],
     ) }}
 ),
 
-staged as (
-    select
-        _source_file,
-        _source_line
-    from {{ ref('ocsf_authentication') }}
+staged_events as (
+    {%- for ocsf_class in ['authentication', 'authorize_session', 'process_activity', 'api_activity'] %}
+        select
+            event_uid,
+            class_uid,
+            _source_file,
+            _source_line,
+            _source_record
+        from {{ ref('ocsf_' ~ ocsf_class) }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 outcomes as (
     select
-        raw_rows.source_name,
-        raw_rows._source_file as source_file,
+        raw_records.source_name,
+        raw_records._source_file,
+        raw_records._source_line,
+        raw_records._source_record,
         case
-            when raw_rows._quarantine_reason is not null then 'quarantined'
-            when raw_rows._ignored_reason is not null then 'ignored'
-            when staged._source_line is not null then 'staged'
+            when raw_records._quarantine_reason is not null then 'quarantined'
+            when raw_records._ignored_reason is not null then 'ignored'
+            when staged_events.event_uid is not null then 'staged'
             else 'duplicate'
         end as outcome,
-        coalesce(raw_rows._quarantine_reason, raw_rows._ignored_reason) as reason
-    from raw_rows
-    left join staged
+        coalesce(raw_records._quarantine_reason, raw_records._ignored_reason) as reason,
+        staged_events.event_uid as staged_event_uid
+    from raw_records
+    left join staged_events
         on
-            raw_rows._source_file = staged._source_file
-            and raw_rows._source_line = staged._source_line
+            raw_records.event_uid = staged_events.event_uid
+            and raw_records.class_uid = staged_events.class_uid
+            and raw_records._source_file = staged_events._source_file
+            and raw_records._source_line = staged_events._source_line
+            and raw_records._source_record = staged_events._source_record
+),
+
+-- one outcome per raw record: staged when any of its events was kept
+per_record as (
+    select
+        source_name,
+        _source_file,
+        _source_line,
+        _source_record,
+        case when count(staged_event_uid) > 0 then 'staged' else min(outcome) end as outcome,
+        min(reason) as reason,
+        count(staged_event_uid) as event_count
+    from outcomes
+    group by all
 ),
 
 final as (
     select
         source_name,
-        source_file,
+        _source_file as source_file,
         outcome,
         reason,
-        count(*) as row_count
-    from outcomes
+        count(*) as record_count,
+        sum(event_count) as event_count
+    from per_record
     group by all
 )
 

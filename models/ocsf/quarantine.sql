@@ -1,13 +1,14 @@
-{#- Raw rows that could not be trusted, with why and the raw text, for every
-    source. Nothing is dropped silently: see landing_audit for the counts. -#}
+{#- Raw records that could not be trusted or mapped, with why and the raw
+    text, from every source. Nothing is dropped silently: see landing_audit. -#}
 with final as (
-    {{ secfeat.union_authentication_staging(
+    {{ secfeat.union_ocsf_staging(
         columns=[
             'source_name',
             '_source_file as source_file',
             '_source_line as source_line',
+            '_source_record as source_record',
             '_quarantine_reason as reason',
-            'raw_line',
+            'raw_line as raw_text',
             '_ingested_at as ingested_at',
         ],
         where='_quarantine_reason is not null',

@@ -1,9 +1,15 @@
 {#-
-    One row per raw line of the sshd auth logs. The lines that state an
-    authentication outcome ("Accepted <method> for ...", "Failed <method> for
-    ...") become OCSF Authentication (3002) events; the lines sshd writes
-    around the same attempt (pam_unix, "Invalid user", disconnects) are
-    ignored by reason so one attempt counts once.
+    One row per raw line of the sshd auth logs (one per event for a
+    "message repeated N times" line: N). An attempt's outcome line
+    ("Accepted|Failed <method> for ...") is an OCSF Authentication (3002)
+    event. The lines sshd writes around the same attempt on the same
+    connection (sshd[pid]): "Invalid user", "input_userauth_request",
+    pam_unix "authentication failure" and "check pass") are part of it and
+    ignored by reason, so one attempt counts once; when a connection has no
+    outcome line at all (the client left mid-attempt), its first such line
+    is the failed attempt. Summaries ("PAM n more authentication failures")
+    repeat what was logged and are ignored; connection chatter is ignored;
+    any other sshd message is quarantined as unmapped.
 
     Syslog has neither year nor zone: var syslog_time_zone (default UTC) and
     var syslog_year (default: the year the file landed, less one for a line
@@ -11,6 +17,26 @@
     landed in January). With an inferred year no line can be in the future;
     set syslog_year to have future-dated lines quarantined instead.
 -#}
+{%- set outcome_pattern = '^(?:message repeated ([0-9]+) times: \[ ?)?(Accepted|Failed) (\S+) for '
+    ~ '(invalid user )?(.*?) from (\S+) port ([0-9]+)' -%}
+{%- set attempt_line_patterns = [
+    '^Invalid user ', '^input_userauth_request: invalid user ', '^pam_unix\(sshd:auth\): authentication failure;',
+    '^pam_unix\(sshd:auth\): check pass;',
+] -%}
+{%- set summary_line_patterns = [
+    '^PAM [0-9]+ more authentication failures?;', '^PAM service\(sshd\) ignoring max retries',
+    '^error: maximum authentication attempts exceeded', '^Disconnecting: Too many authentication failures',
+    '^Disconnecting (authenticating|invalid) user .*: Too many authentication failures',
+] -%}
+{%- set connection_line_patterns = [
+    '^pam_unix\(sshd:session\): session (opened|closed)', '^Connection closed by ', '^Connection reset by ',
+    '^(error: )?Received disconnect from ', '^Disconnected from ', '^Did not receive identification string',
+    '^reverse mapping checking getaddrinfo', '^Address \S+ maps to \S+, but this does not map back',
+    '^fatal: ', '^Bad protocol version', '^Protocol major versions differ', '^Server listening on ',
+    '^Received signal ', '^Timeout before authentication', '^error: kex_exchange_identification',
+    '^banner exchange', '^Unable to negotiate', '^Connection from ', '^Postponed ', '^Starting session',
+    '^User child is on pid', '^Close session', '^subsystem request', '^Received SIGHUP',
+] -%}
 with raw_lines as (
     {{ secfeat.landing_lines('sshd') }}
 ),
@@ -46,9 +72,18 @@ fields as (
         try_cast(struct_extract(parts, 'pid') as integer) as sshd_pid,
         regexp_extract(
             struct_extract(parts, 'message'),
-            '^(Accepted|Failed) (\S+) for (invalid user )?(.*) from (\S+) port ([0-9]+)',
-            ['outcome', 'method', 'invalid', 'user_name', 'ip', 'port']
-        ) as attempt
+            '{{ outcome_pattern }}',
+            ['repeats', 'outcome', 'method', 'invalid', 'user_name', 'ip', 'port']
+        ) as attempt,
+        -- what the lines around an attempt say about it
+        coalesce(
+            nullif(regexp_extract(struct_extract(parts, 'message'), '^Invalid user (.*) from (\S+)', 1), ''),
+            nullif(regexp_extract(struct_extract(parts, 'message'), ' user=(\S+)', 1), '')
+        ) as evidence_user_name,
+        coalesce(
+            nullif(regexp_extract(struct_extract(parts, 'message'), '^Invalid user (.*) from (\S+)', 2), ''),
+            nullif(regexp_extract(struct_extract(parts, 'message'), ' rhost=(\S+)', 1), '')
+        ) as evidence_ip
     from syslog
 ),
 
@@ -66,7 +101,13 @@ timed as (
                 month_text, day_text, clock_text
             ),
             '%Y %b %d %H:%M:%S'
-        ) as stamped_in_ingest_year
+        ) as stamped_in_ingest_year,
+        nullif(struct_extract(attempt, 'outcome'), '') as outcome,
+        case
+            when regexp_matches(message, '{{ attempt_line_patterns | join("|") }}') then 'attempt'
+            when regexp_matches(message, '{{ summary_line_patterns | join("|") }}') then 'summary'
+            when regexp_matches(message, '{{ connection_line_patterns | join("|") }}') then 'connection'
+        end as line_kind
     from fields
 ),
 
@@ -79,83 +120,149 @@ dated as (
             if var('syslog_year') is none else 'stamped_in_ingest_year',
             var('syslog_time_zone')
         ) }} as event_at,
-        nullif(struct_extract(attempt, 'outcome'), '') as outcome,
+        coalesce(try_cast(nullif(struct_extract(attempt, 'repeats'), '') as integer), 1) as repeat_count,
         nullif(trim(struct_extract(attempt, 'user_name')), '') as attempted_user_name,
         struct_extract(attempt, 'method') as attempted_method,
         struct_extract(attempt, 'invalid') != '' as is_invalid_user,
         try_cast(struct_extract(attempt, 'port') as integer) as attempted_port,
-        {{ secfeat.normalize_ip("struct_extract(attempt, 'ip')") }} as src_endpoint_ip,
-        {{ secfeat.is_unparseable_ip("struct_extract(attempt, 'ip')") }} as is_unparseable_ip
+        struct_extract(attempt, 'ip') as attempted_ip
     from timed
+),
+
+connections as (
+    select
+        *,
+        -- an sshd process is one client connection; its lines share the pid
+        count(outcome) over connection as connection_outcome_count,
+        row_number() over (connection order by coalesce(line_kind = 'attempt', false) desc, _source_line) as attempt_line_rank,
+        bool_or(message like 'Invalid user %' or message like 'input_userauth_request: invalid user %')
+            over connection as is_connection_invalid_user,
+        first(evidence_user_name ignore nulls) over (connection order by _source_line
+            rows between unbounded preceding and unbounded following) as connection_user_name,
+        first(evidence_ip ignore nulls) over (connection order by _source_line
+            rows between unbounded preceding and unbounded following) as connection_ip,
+        -- identical lines of one connection in the same second are distinct attempts
+        row_number() over (
+            partition by _source_file, syslog_host, sshd_pid, month_text, day_text, clock_text, message
+            order by _source_line
+        ) as occurrence
+    from dated
+    window connection as (partition by _source_file, syslog_host, sshd_pid, syslog_program)
+),
+
+events as (
+    select
+        *,
+        syslog_program = 'sshd' and (
+            outcome is not null
+            or (line_kind = 'attempt' and connection_outcome_count = 0 and attempt_line_rank = 1)
+        ) as is_event,
+        case
+            when outcome is not null then outcome
+            when line_kind = 'attempt' then 'Failed'
+        end as event_outcome,
+        case when outcome is not null then attempted_user_name else connection_user_name end as event_user_name,
+        case when outcome is not null then attempted_ip else connection_ip end as event_ip_text,
+        case when outcome is not null then is_invalid_user else is_connection_invalid_user end as is_event_invalid_user
+    from connections
 ),
 
 classified as (
     select
         *,
+        {{ secfeat.normalize_ip('event_ip_text') }} as src_endpoint_ip,
         case
             when trim(raw_line) = '' then null
             when month_text is null then 'unparseable_syslog_line'
-            when syslog_program != 'sshd' or outcome is null then null
+            when syslog_program != 'sshd' then null
+            when not is_event and line_kind is null then 'unmapped_sshd_message'
+            when not is_event then null
             when event_at is null then 'unparseable_timestamp'
             when {{ secfeat.is_from_the_future('event_at', '_ingested_at') }} then 'future_timestamp'
-            when is_unparseable_ip then 'unparseable_ip'
-            when attempted_user_name is null then 'missing_user'
+            when {{ secfeat.is_unparseable_ip('event_ip_text') }} then 'unparseable_ip'
+            when event_user_name is null then 'missing_user'
         end as _quarantine_reason
-    from dated
+    from events
+),
+
+expanded as (
+    select
+        *,
+        -- "message repeated N times: [ Failed ... ]" is N attempts
+        unnest(range(1, case when is_event and _quarantine_reason is null then repeat_count else 1 end + 1))
+            as repeat_index
+    from classified
 ),
 
 final as (
     select
-        -- lineage and routing
-        md5(concat_ws('|', 'sshd', syslog_host, sshd_pid, month_text, day_text, clock_text, message)) as event_uid,
+        -- routing and lineage
         'sshd' as source_name,
         _source_file,
         _source_line,
+        1::bigint as _source_record,
+        _ingested_at,
         _quarantine_reason,
         case
             when _quarantine_reason is not null then null
             when trim(raw_line) = '' then 'blank_line'
             when syslog_program != 'sshd' then 'not_sshd'
-            when outcome is null then 'not_an_authentication_outcome'
+            when is_event then null
+            when line_kind = 'attempt' then 'part_of_logged_attempt'
+            when line_kind = 'summary' then 'summary_of_logged_attempts'
+            when line_kind = 'connection' then 'connection_lifecycle'
         end as _ignored_reason,
         raw_line,
 
-        -- OCSF Authentication (3002)
+        -- every class
+        md5(concat_ws(
+            '|', 'sshd', syslog_host, sshd_pid, month_text, day_text, clock_text, message, occurrence, repeat_index
+        )) as event_uid,
         3002 as class_uid,
         3 as category_uid,
         1 as activity_id,
         300201 as type_uid,
-        null::varchar as metadata_uid,
-        null::varchar as user_uid,
-        attempted_user_name as user_name,
-        null::varchar as user_domain,
-        null::varchar as user_email_addr,
-        src_endpoint_ip,
-        null::varchar as src_endpoint_hostname,
-        null::varchar as src_endpoint_location_country,
-        syslog_host as dst_endpoint_hostname,
-        case outcome when 'Accepted' then 'Success' when 'Failed' then 'Failure' end as status,
+        1 as severity_id,
+        case event_outcome when 'Accepted' then 1 when 'Failed' then 2 else 0 end as status_id,
         null::varchar as status_code,
         case
-            when outcome = 'Failed' and is_invalid_user then 'USER_DOES_NOT_EXIST'
-            when outcome = 'Failed' then 'INVALID_CREDENTIALS'
+            when event_outcome = 'Failed' and is_event_invalid_user then 'USER_DOES_NOT_EXIST'
+            when event_outcome = 'Failed' then 'INVALID_CREDENTIALS'
         end as status_detail,
-        attempted_method as auth_protocol,
-        'sshd' as logon_process_name,
+        message,
+        event_at,
+        null::varchar as metadata_uid,
+        null::varchar as metadata_event_code,
         'OpenSSH' as metadata_product_name,
         'OpenBSD' as metadata_product_vendor_name,
         {{ secfeat.ocsf_version() }} as metadata_version,
-        case outcome when 'Accepted' then 1 when 'Failed' then 2 else 0 end as status_id,
-        1 as severity_id,
+
+        -- Authentication (3002)
+        event_user_name as user_name,
+        null::varchar as user_uid,
+        null::varchar as user_domain,
+        null::varchar as user_email_addr,
+        null::varchar as user_full_name,
+        case when is_event_invalid_user then 0 else 1 end as user_type_id,
+        null::varchar as actor_user_name,
+        null::varchar as actor_user_uid,
+        src_endpoint_ip,
+        attempted_port as src_endpoint_port,
+        null::varchar as src_endpoint_hostname,
+        null::varchar as src_endpoint_domain,
+        null::varchar as src_endpoint_location_country,
+        null::varchar as src_endpoint_location_city,
+        syslog_host as dst_endpoint_hostname,
+        null::varchar as dst_endpoint_svc_name,
+        'sshd' as service_name,
         10 as logon_type_id,
         99 as auth_protocol_id,
-        attempted_port as src_endpoint_port,
-        null::integer as vendor_event_code,
+        attempted_method as auth_protocol,
+        'sshd' as logon_process_name,
+        sshd_pid::varchar as session_uid,
         null::boolean as is_mfa,
-        true as is_remote,
-        event_at,
-        _ingested_at
-    from classified
+        true as is_remote
+    from expanded
 )
 
 select * from final

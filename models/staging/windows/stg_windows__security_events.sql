@@ -1,16 +1,28 @@
 {#-
-    One row per raw line of the Windows Security landing files. Logon events
-    (4624 success, 4625 failure) are mapped to OCSF Authentication (3002); a row
-    that cannot be trusted carries a _quarantine_reason, one deliberately not
-    mapped an _ignored_reason. Every raw line appears here exactly once.
+    One row per raw line of the Windows Security landing files (NXLog JSON).
+    Mapped to OCSF: logons/logoffs and Kerberos/NTLM credential checks to
+    Authentication (3002), special privileges (4672) to Authorize Session
+    (3003), process creation/exit (4688/4689) to Process Activity (1007).
+    A row that cannot be trusted carries a _quarantine_reason, a Security
+    event id in var windows_ignored_event_ids an _ignored_reason; any other
+    Security event id is quarantined as unmapped, so nothing passes unseen.
 -#}
 {%- set nxlog_fields = [
     'Channel', 'Hostname', 'RecordNumber', 'EventID', 'EventTime', 'EventReceivedTime', '@timestamp',
-    'TargetUserName', 'TargetDomainName', 'TargetUserSid', 'WorkstationName', 'IpAddress', 'IpPort',
-    'LogonType', 'AuthenticationPackageName', 'LogonProcessName', 'Status', 'SubStatus',
+    'TargetUserName', 'TargetDomainName', 'TargetUserSid', 'TargetLogonId', 'WorkstationName', 'Workstation',
+    'IpAddress', 'IpPort', 'LogonType', 'AuthenticationPackageName', 'PackageName', 'LogonProcessName',
+    'Status', 'SubStatus', 'ServiceName',
+    'SubjectUserName', 'SubjectDomainName', 'SubjectUserSid', 'SubjectLogonId', 'PrivilegeList',
+    'NewProcessId', 'NewProcessName', 'ProcessId', 'ProcessName', 'ParentProcessName', 'CommandLine',
 ] -%}
 {#- every field read as text, in one parse of the line (->> would re-parse per field) -#}
 {%- set record_shape = '{' ~ nxlog_fields | map('tojson') | join(': "VARCHAR", ') ~ ': "VARCHAR"}' -%}
+{%- set event_classes = {
+    4624: (3002, 1), 4625: (3002, 1), 4634: (3002, 2), 4647: (3002, 2),
+    4768: (3002, 3), 4769: (3002, 4), 4771: (3002, 6), 4776: (3002, 99),
+    4672: (3003, 1),
+    4688: (1007, 1), 4689: (1007, 2),
+} -%}
 with raw_lines as (
     {{ secfeat.landing_lines('windows') }}
 ),
@@ -33,23 +45,29 @@ fields as (
         raw_line,
         record,
         struct_extract(record, 'Channel') as channel,
-        struct_extract(record, 'Hostname') as hostname,
+        lower(struct_extract(record, 'Hostname')) as hostname,
         struct_extract(record, 'RecordNumber') as record_number,
         struct_extract(record, 'EventTime') as event_time_text,
         struct_extract(record, 'EventReceivedTime') as received_time_text,
         struct_extract(record, '@timestamp') as shipper_timestamp_text,
         struct_extract(record, 'IpAddress') as ip_address_text,
-        {{ secfeat.null_if_blank("struct_extract(record, 'TargetUserName')") }} as target_user_name,
-        {{ secfeat.null_if_blank("struct_extract(record, 'TargetDomainName')") }} as target_domain_name,
-        {{ secfeat.null_if_blank("struct_extract(record, 'TargetUserSid')") }} as target_user_sid,
-        {{ secfeat.null_if_blank("struct_extract(record, 'WorkstationName')") }} as workstation_name,
-        {{ secfeat.null_if_blank("struct_extract(record, 'AuthenticationPackageName')") }} as authentication_package,
-        {{ secfeat.null_if_blank("struct_extract(record, 'LogonProcessName')") }} as logon_process_name,
+        try_cast(struct_extract(record, 'EventID') as integer) as event_id,
+        {%- for field in [
+            'TargetUserName', 'TargetDomainName', 'TargetUserSid', 'TargetLogonId', 'WorkstationName',
+            'Workstation', 'AuthenticationPackageName', 'PackageName', 'LogonProcessName', 'ServiceName',
+            'SubjectUserName', 'SubjectDomainName', 'SubjectUserSid', 'SubjectLogonId', 'PrivilegeList',
+            'NewProcessName', 'ProcessName', 'ParentProcessName', 'CommandLine',
+        ] %}
+        {{ secfeat.null_if_blank("struct_extract(record, '" ~ field ~ "')") }}
+            as {{ modules.re.sub('(?<!^)(?=[A-Z])', '_', field) | lower }},
+        {%- endfor %}
         lower({{ secfeat.null_if_blank("struct_extract(record, 'Status')") }}) as status_text,
         lower({{ secfeat.null_if_blank("struct_extract(record, 'SubStatus')") }}) as sub_status_text,
-        try_cast(struct_extract(record, 'EventID') as integer) as event_id,
         try_cast(struct_extract(record, 'LogonType') as integer) as logon_type_code,
-        try_cast({{ secfeat.null_if_blank("struct_extract(record, 'IpPort')") }} as integer) as ip_port
+        try_cast({{ secfeat.null_if_blank("struct_extract(record, 'IpPort')") }} as integer) as ip_port,
+        -- process ids are hex ('0x1a2c')
+        try_cast({{ secfeat.null_if_blank("struct_extract(record, 'NewProcessId')") }} as bigint) as new_process_id,
+        try_cast({{ secfeat.null_if_blank("struct_extract(record, 'ProcessId')") }} as bigint) as process_id
     from parsed
 ),
 
@@ -66,7 +84,26 @@ timed as (
                 timezone('UTC', try_cast(shipper_timestamp_text as timestamptz))
                 - try_strptime(received_time_text, '%Y-%m-%d %H:%M:%S')
             ) / 900
-        ) * 900 as shipper_offset_seconds
+        ) * 900 as shipper_offset_seconds,
+        case event_id
+            {%- for event_id, (class_uid, activity_id) in event_classes.items() %}
+            when {{ event_id }} then {{ class_uid }}
+            {%- endfor %}
+        end as class_uid,
+        case event_id
+            {%- for event_id, (class_uid, activity_id) in event_classes.items() %}
+            when {{ event_id }} then {{ activity_id }}
+            {%- endfor %}
+        end as activity_id,
+        -- the account an event is about: the target of a logon, the subject of
+        -- a privilege assignment or a process; Kerberos writes user@REALM
+        coalesce(
+            case when event_id in (4672, 4688, 4689) then subject_user_name else target_user_name end,
+            subject_user_name
+        ) as account_text,
+        case when event_id in (4672, 4688, 4689) then subject_domain_name else target_domain_name end
+            as account_domain,
+        case when event_id in (4672, 4688, 4689) then subject_user_sid else target_user_sid end as account_sid
     from fields
 ),
 
@@ -78,8 +115,12 @@ normalized as (
                 then event_time_local + to_seconds(shipper_offset_seconds::bigint)
             else {{ secfeat.local_to_utc('event_time_local', var('windows_time_zone')) }}
         end as event_at,
+        split_part(account_text, '@', 1) as account_name,
+        coalesce(account_domain, nullif(split_part(account_text, '@', 2), '')) as account_domain_name,
         {{ secfeat.normalize_ip('ip_address_text') }} as src_endpoint_ip,
-        {{ secfeat.is_unparseable_ip('ip_address_text') }} as is_unparseable_ip
+        {{ secfeat.is_unparseable_ip('ip_address_text') }} as is_unparseable_ip,
+        -- Status is NTSTATUS for logons and NTLM, a Kerberos result code for 4768-4771
+        coalesce(nullif(sub_status_text, '0x0'), status_text) as failure_code
     from timed
 ),
 
@@ -91,87 +132,144 @@ classified as (
             when record is null then null
             when event_id is null then 'missing_event_id'
             when coalesce(channel, '') != 'Security' then null
-            when event_id not in (4624, 4625) then null
+            when event_id in ({{ var('windows_ignored_event_ids') | join(', ') }}) then null
+            when class_uid is null then 'unmapped_event_id'
             when event_time_text is null then 'missing_timestamp'
             when event_at is null then 'unparseable_timestamp'
             when {{ secfeat.is_from_the_future('event_at', '_ingested_at') }} then 'future_timestamp'
             when is_unparseable_ip then 'unparseable_ip'
-            when target_user_name is null then 'missing_user'
+            when account_name is null then 'missing_user'
         end as _quarantine_reason
     from normalized
 ),
 
+outcomes as (
+    select
+        *,
+        case
+            when event_id in (4625, 4771) then 2
+            when event_id in (4768, 4769, 4776) and failure_code not in ('0x0', '0') then 2
+            else 1
+        end as status_id,
+        case
+            when event_id in (4768, 4769, 4771) then
+                case failure_code
+                    when '0x6' then 'USER_DOES_NOT_EXIST'
+                    when '0x12' then 'ACCOUNT_DISABLED_EXPIRED_OR_LOCKED'
+                    when '0x17' then 'PASSWORD_EXPIRED'
+                    when '0x18' then 'INVALID_CREDENTIALS'
+                    when '0x25' then 'CLOCK_SKEW_TOO_GREAT'
+                    when '0x0' then null
+                    else failure_code
+                end
+            else
+                case failure_code
+                    when '0xc000006a' then 'INVALID_CREDENTIALS'
+                    when '0xc0000064' then 'USER_DOES_NOT_EXIST'
+                    when '0xc0000234' then 'ACCOUNT_LOCKED_OUT'
+                    when '0xc0000072' then 'ACCOUNT_DISABLED'
+                    when '0xc0000071' then 'PASSWORD_EXPIRED'
+                    when '0xc0000070' then 'INVALID_WORKSTATION'
+                    when '0xc000006f' then 'INVALID_LOGON_HOURS'
+                    when '0xc0000193' then 'ACCOUNT_EXPIRED'
+                    when '0xc0000224' then 'PASSWORD_MUST_CHANGE'
+                    when '0xc000015b' then 'LOGON_TYPE_NOT_GRANTED'
+                    when '0x0' then null
+                    else failure_code
+                end
+        end as status_detail,
+        coalesce(authentication_package_name, package_name) as authentication_package
+    from classified
+),
+
 final as (
     select
-        -- lineage and routing
-        md5(concat_ws('|', 'windows', lower(hostname), record_number, event_id)) as event_uid,
+        -- routing and lineage
         'windows' as source_name,
         _source_file,
         _source_line,
+        1::bigint as _source_record,
+        _ingested_at,
         _quarantine_reason,
         case
             when _quarantine_reason is not null then null
             when trim(raw_line) = '' then 'blank_line'
             when coalesce(channel, '') != 'Security' then 'not_security_channel'
-            when event_id not in (4624, 4625) then 'unmapped_event_id'
+            when event_id in ({{ var('windows_ignored_event_ids') | join(', ') }}) then 'event_id_not_of_interest'
         end as _ignored_reason,
         raw_line,
 
-        -- OCSF Authentication (3002)
-        3002 as class_uid,
-        3 as category_uid,
-        1 as activity_id,
-        300201 as type_uid,
-        record_number as metadata_uid,
-        target_user_sid as user_uid,
-        target_user_name as user_name,
-        target_domain_name as user_domain,
-        null::varchar as user_email_addr,
-        src_endpoint_ip,
-        workstation_name as src_endpoint_hostname,
-        null::varchar as src_endpoint_location_country,
-        lower(hostname) as dst_endpoint_hostname,
-        case event_id when 4624 then 'Success' when 4625 then 'Failure' end as status,
+        -- every class
+        md5(concat_ws('|', 'windows', hostname, record_number, event_id)) as event_uid,
+        class_uid,
+        case class_uid when 1007 then 1 else 3 end as category_uid,
+        activity_id,
+        class_uid * 100 + activity_id as type_uid,
+        1 as severity_id,
+        status_id,
         status_text as status_code,
-        case coalesce(nullif(sub_status_text, '0x0'), status_text)
-            when '0xc000006a' then 'INVALID_CREDENTIALS'
-            when '0xc0000064' then 'USER_DOES_NOT_EXIST'
-            when '0xc0000234' then 'ACCOUNT_LOCKED_OUT'
-            when '0xc0000072' then 'ACCOUNT_DISABLED'
-            when '0xc0000071' then 'PASSWORD_EXPIRED'
-            when '0xc0000070' then 'INVALID_WORKSTATION'
-            when '0xc000006f' then 'INVALID_LOGON_HOURS'
-            when '0xc0000193' then 'ACCOUNT_EXPIRED'
-            when '0xc0000224' then 'PASSWORD_MUST_CHANGE'
-            when '0xc000015b' then 'LOGON_TYPE_NOT_GRANTED'
-            else coalesce(nullif(sub_status_text, '0x0'), status_text)
-        end as status_detail,
-        authentication_package as auth_protocol,
-        logon_process_name,
+        status_detail,
+        null::varchar as message,
+        event_at,
+        record_number as metadata_uid,
+        event_id::varchar as metadata_event_code,
         'Microsoft Windows' as metadata_product_name,
         'Microsoft' as metadata_product_vendor_name,
         {{ secfeat.ocsf_version() }} as metadata_version,
-        case event_id when 4624 then 1 when 4625 then 2 else 0 end as status_id,
-        1 as severity_id,
+
+        -- Authentication (3002) and Authorize Session (3003)
+        account_name as user_name,
+        account_sid as user_uid,
+        account_domain_name as user_domain,
+        null::varchar as user_email_addr,
+        null::varchar as user_full_name,
+        case when account_name like '%$' then 3 else 1 end as user_type_id,
+        subject_user_name as actor_user_name,
+        subject_user_sid as actor_user_uid,
+        src_endpoint_ip,
+        ip_port as src_endpoint_port,
+        coalesce(workstation_name, workstation) as src_endpoint_hostname,
+        null::varchar as src_endpoint_domain,
+        null::varchar as src_endpoint_location_country,
+        null::varchar as src_endpoint_location_city,
+        hostname as dst_endpoint_hostname,
+        service_name as dst_endpoint_svc_name,
+        null::varchar as service_name,
         case
             when logon_type_code is null then 0
             when logon_type_code = 0 then 1
             when logon_type_code in (2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13) then logon_type_code
             else 99
         end as logon_type_id,
-        case lower(authentication_package)
-            when 'ntlm' then 1
-            when 'kerberos' then 2
-            when 'microsoft_authentication_package_v1_0' then 1
-            else case when authentication_package is null then 0 else 99 end
+        case
+            when event_id in (4768, 4769, 4771) then 2
+            when lower(authentication_package) in ('ntlm', 'microsoft_authentication_package_v1_0') then 1
+            when lower(authentication_package) = 'kerberos' then 2
+            when authentication_package is null then 0
+            else 99
         end as auth_protocol_id,
-        ip_port as src_endpoint_port,
-        event_id as vendor_event_code,
+        authentication_package as auth_protocol,
+        logon_process_name,
+        coalesce(target_logon_id, subject_logon_id) as session_uid,
         null::boolean as is_mfa,
         coalesce(logon_type_code in (3, 8, 10, 12), false) as is_remote,
-        event_at,
-        _ingested_at
-    from classified
+        regexp_split_to_array(privilege_list, '\s+') as privileges,
+        subject_logon_id as session_uid_alt,
+
+        -- Process Activity (1007)
+        subject_domain_name as actor_user_domain,
+        subject_logon_id as actor_session_uid_alt,
+        hostname as device_hostname,
+        coalesce(new_process_id, process_id) as process_pid,
+        regexp_extract(coalesce(new_process_name, process_name), '[^\\]+$') as process_name,
+        coalesce(new_process_name, process_name) as process_file_path,
+        command_line as process_cmd_line,
+        case when event_id = 4688 then process_id end as parent_process_pid,
+        regexp_extract(parent_process_name, '[^\\]+$') as parent_process_name,
+        parent_process_name as parent_process_file_path,
+        case when event_id = 4688 then 1 end as launch_type_id,
+        case when event_id = 4689 then try_cast(status_text as integer) end as exit_code
+    from outcomes
 )
 
 select * from final

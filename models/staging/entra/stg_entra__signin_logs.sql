@@ -1,0 +1,198 @@
+{#-
+    One row per Entra ID sign-in record (Azure Monitor export: the Graph
+    signIn sits in `properties`; a bare Graph signIn is read the same way).
+    Every sign-in category is OCSF Authentication (3002) Logon. Error code 0
+    is success; codes in var entra_failure_error_codes are failures; codes in
+    var entra_interrupt_error_codes (MFA or "stay signed in" prompts) are
+    status Other and never failed logins; unknown codes are quarantined.
+    Records of other Azure log categories are ignored by reason.
+-#}
+{%- set record_shape = '{"time": "VARCHAR", "category": "VARCHAR", "resultType": "VARCHAR", '
+    ~ '"resultDescription": "VARCHAR", "callerIpAddress": "VARCHAR", "location": "VARCHAR", '
+    ~ '"operationName": "VARCHAR", "properties": "JSON"}' -%}
+{%- set sign_in_fields = [
+    'id', 'createdDateTime', 'userPrincipalName', 'userId', 'userDisplayName', 'userType', 'appId',
+    'appDisplayName', 'ipAddress', 'isInteractive', 'authenticationRequirement', 'authenticationProtocol',
+    'resourceDisplayName', 'servicePrincipalId', 'servicePrincipalName', 'correlationId',
+] -%}
+{%- set sign_in_shape = '{' ~ (sign_in_fields | map('tojson') | join(': "VARCHAR", ')) ~ ': "VARCHAR", '
+    ~ '"status": "JSON", "location": "JSON"}' -%}
+with raw_records as (
+    {{ secfeat.landing_json_records('entra') }}
+),
+
+parsed as (
+    select
+        *,
+        case when json_type(record) = 'OBJECT' then from_json(record, '{{ record_shape }}') end as export_record,
+        case
+            when json_type(record, '$.properties') = 'OBJECT' then from_json(record -> '$.properties', '{{ sign_in_shape }}')
+            when json_type(record) = 'OBJECT' then from_json(record, '{{ sign_in_shape }}')
+        end as sign_in
+    from raw_records
+),
+
+fields as (
+    select
+        _source_file,
+        _source_line,
+        _source_record,
+        _ingested_at,
+        raw_line,
+        record,
+        is_empty_batch,
+        export_record,
+        struct_extract(export_record, 'category') as category,
+        struct_extract(sign_in, 'id') as sign_in_id,
+        coalesce(struct_extract(sign_in, 'createdDateTime'), struct_extract(export_record, 'time')) as time_text,
+        {{ secfeat.null_if_blank("struct_extract(sign_in, 'userPrincipalName')") }} as user_principal_name,
+        {{ secfeat.null_if_blank("struct_extract(sign_in, 'servicePrincipalName')") }} as service_principal_name,
+        {{ secfeat.null_if_blank("struct_extract(sign_in, 'userId')") }} as user_id,
+        {{ secfeat.null_if_blank("struct_extract(sign_in, 'servicePrincipalId')") }} as service_principal_id,
+        struct_extract(sign_in, 'userDisplayName') as user_display_name,
+        struct_extract(sign_in, 'appDisplayName') as app_display_name,
+        struct_extract(sign_in, 'resourceDisplayName') as resource_display_name,
+        nullif(lower(struct_extract(sign_in, 'authenticationProtocol')), 'none') as authentication_protocol,
+        struct_extract(sign_in, 'authenticationRequirement') as authentication_requirement,
+        struct_extract(sign_in, 'correlationId') as correlation_id,
+        coalesce(
+            {{ secfeat.null_if_blank("struct_extract(sign_in, 'ipAddress')") }},
+            {{ secfeat.null_if_blank("struct_extract(export_record, 'callerIpAddress')") }}
+        ) as ip_text,
+        coalesce(
+            {{ secfeat.null_if_blank("struct_extract(sign_in, 'location') ->> '$.countryOrRegion'") }},
+            {{ secfeat.null_if_blank("struct_extract(export_record, 'location')") }}
+        ) as country_code,
+        struct_extract(sign_in, 'location') ->> '$.city' as city,
+        coalesce(
+            struct_extract(sign_in, 'status') ->> '$.errorCode', struct_extract(export_record, 'resultType')
+        ) as error_code_text,
+        coalesce(
+            {{ secfeat.null_if_blank("struct_extract(sign_in, 'status') ->> '$.failureReason'") }},
+            {{ secfeat.null_if_blank("struct_extract(export_record, 'resultDescription')") }}
+        ) as failure_reason,
+        struct_extract(sign_in, 'status') ->> '$.additionalDetails' as additional_details
+    from parsed
+),
+
+normalized as (
+    select
+        *,
+        {{ secfeat.iso_to_utc('time_text') }} as event_at,
+        try_cast(error_code_text as bigint) as error_code,
+        -- workload identities sign in too; their name is the service principal's
+        coalesce(user_principal_name, service_principal_name) as principal_name,
+        coalesce(user_id, service_principal_id) as principal_id,
+        coalesce(category, '') ilike '%ServicePrincipal%' or coalesce(category, '') ilike '%ManagedIdentity%'
+            as is_workload_identity,
+        {{ secfeat.normalize_ip('ip_text') }} as src_endpoint_ip,
+        {{ secfeat.is_unparseable_ip('ip_text') }} as is_unparseable_ip
+    from fields
+),
+
+outcomes as (
+    select
+        *,
+        case
+            when error_code = 0 then 1
+            when error_code in ({{ var('entra_failure_error_codes') | join(', ') }}) then 2
+            when error_code in ({{ var('entra_interrupt_error_codes') | join(', ') }}) then 99
+        end as status_id
+    from normalized
+),
+
+classified as (
+    select
+        *,
+        case
+            when record is null and is_empty_batch then null
+            when record is null and trim(raw_line) != '' then 'malformed_json'
+            when record is null then null
+            when export_record is null then 'not_a_json_object'
+            when category is not null and category not ilike '%SignInLogs' then null
+            when time_text is null then 'missing_timestamp'
+            when event_at is null then 'unparseable_timestamp'
+            when {{ secfeat.is_from_the_future('event_at', '_ingested_at') }} then 'future_timestamp'
+            when is_unparseable_ip then 'unparseable_ip'
+            when error_code_text is null then 'missing_result_code'
+            when status_id is null then 'unknown_result_code'
+            when principal_name is null and principal_id is null then 'missing_user'
+        end as _quarantine_reason
+    from outcomes
+),
+
+final as (
+    select
+        -- routing and lineage
+        'entra' as source_name,
+        _source_file,
+        _source_line,
+        _source_record,
+        _ingested_at,
+        _quarantine_reason,
+        case
+            when _quarantine_reason is not null then null
+            when is_empty_batch then 'empty_batch'
+            when record is null then 'blank_line'
+            when category is not null and category not ilike '%SignInLogs' then 'not_a_sign_in_log'
+        end as _ignored_reason,
+        raw_line,
+
+        -- every class; one sign-in id appears once per log category
+        md5(concat_ws(
+            '|', 'entra', coalesce(sign_in_id, md5(raw_line)), category, time_text, error_code_text
+        )) as event_uid,
+        3002 as class_uid,
+        3 as category_uid,
+        1 as activity_id,
+        300201 as type_uid,
+        1 as severity_id,
+        status_id,
+        error_code_text as status_code,
+        concat_ws(': ', failure_reason, nullif(additional_details, '')) as status_detail,
+        null::varchar as message,
+        event_at,
+        sign_in_id as metadata_uid,
+        category as metadata_event_code,
+        'Entra ID' as metadata_product_name,
+        'Microsoft' as metadata_product_vendor_name,
+        {{ secfeat.ocsf_version() }} as metadata_version,
+
+        -- Authentication (3002)
+        split_part(principal_name, '@', 1) as user_name,
+        principal_id as user_uid,
+        nullif(split_part(principal_name, '@', 2), '') as user_domain,
+        case when principal_name like '%@%' then principal_name end as user_email_addr,
+        user_display_name as user_full_name,
+        case when is_workload_identity then 4 else 1 end as user_type_id,
+        null::varchar as actor_user_name,
+        null::varchar as actor_user_uid,
+        src_endpoint_ip,
+        null::integer as src_endpoint_port,
+        null::varchar as src_endpoint_hostname,
+        null::varchar as src_endpoint_domain,
+        upper(country_code) as src_endpoint_location_country,
+        city as src_endpoint_location_city,
+        null::varchar as dst_endpoint_hostname,
+        resource_display_name as dst_endpoint_svc_name,
+        app_display_name as service_name,
+        99 as logon_type_id,
+        case authentication_protocol
+            when 'saml20' then 5
+            when 'wsfederation' then 99
+            when 'ropc' then 99
+            when 'devicecode' then 6
+            when 'oauth2' then 6
+            when 'ntlm' then 1
+            when 'kerberos' then 2
+            else case when authentication_protocol is null then 0 else 99 end
+        end as auth_protocol_id,
+        authentication_protocol as auth_protocol,
+        null::varchar as logon_process_name,
+        correlation_id as session_uid,
+        authentication_requirement = 'multiFactorAuthentication' as is_mfa,
+        true as is_remote
+    from classified
+)
+
+select * from final

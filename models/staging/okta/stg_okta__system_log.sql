@@ -1,0 +1,188 @@
+{#-
+    One row per Okta System Log LogEvent. Sign-ins (user.session.start,
+    user.authentication.*, policy.evaluate_sign_on) and sign-outs
+    (user.session.end) are OCSF Authentication (3002). outcome.result
+    SUCCESS/ALLOW is success, FAILURE/DENY failure, CHALLENGE (an MFA prompt)
+    and SKIPPED other, UNKNOWN unknown; any other value is quarantined.
+    Event types under var okta_ignored_event_type_prefixes are ignored by
+    reason; any other unmapped type is quarantined.
+-#}
+{%- set event_fields = [
+    'uuid', 'published', 'eventType', 'version', 'severity', 'displayMessage', 'legacyEventType',
+] -%}
+{%- set event_objects = ['actor', 'client', 'outcome', 'authenticationContext', 'debugContext', 'securityContext'] -%}
+{%- set record_shape = '{' ~ (event_fields | map('tojson') | join(': "VARCHAR", ')) ~ ': "VARCHAR", '
+    ~ (event_objects | map('tojson') | join(': "JSON", ')) ~ ': "JSON"}' -%}
+with raw_records as (
+    {{ secfeat.landing_json_records('okta') }}
+),
+
+country_codes as (
+    select
+        lower(country_name) as country_name,
+        country_code
+    from {{ ref('country_codes') }}
+),
+
+parsed as (
+    select
+        *,
+        case when json_type(record) = 'OBJECT' then from_json(record, '{{ record_shape }}') end as log_event
+    from raw_records
+),
+
+fields as (
+    select
+        _source_file,
+        _source_line,
+        _source_record,
+        _ingested_at,
+        raw_line,
+        record,
+        is_empty_batch,
+        log_event,
+        struct_extract(log_event, 'uuid') as event_uuid,
+        struct_extract(log_event, 'published') as published_text,
+        struct_extract(log_event, 'eventType') as event_type,
+        upper(struct_extract(log_event, 'severity')) as okta_severity,
+        struct_extract(log_event, 'displayMessage') as display_message,
+        struct_extract(log_event, 'actor') ->> '$.id' as actor_id,
+        struct_extract(log_event, 'actor') ->> '$.type' as actor_type,
+        {{ secfeat.null_if_blank("struct_extract(log_event, 'actor') ->> '$.alternateId'") }} as actor_alternate_id,
+        struct_extract(log_event, 'actor') ->> '$.displayName' as actor_display_name,
+        {{ secfeat.null_if_blank("struct_extract(log_event, 'client') ->> '$.ipAddress'") }} as client_ip_text,
+        struct_extract(log_event, 'client') ->> '$.geographicalContext.country' as client_country_name,
+        struct_extract(log_event, 'client') ->> '$.geographicalContext.city' as client_city,
+        upper(struct_extract(log_event, 'outcome') ->> '$.result') as outcome_result,
+        struct_extract(log_event, 'outcome') ->> '$.reason' as outcome_reason,
+        struct_extract(log_event, 'authenticationContext') ->> '$.externalSessionId' as external_session_id,
+        struct_extract(log_event, 'debugContext') ->> '$.debugData.signOnMode' as sign_on_mode
+    from parsed
+),
+
+normalized as (
+    select
+        fields.*,
+        country_codes.country_code as client_country_code,
+        {{ secfeat.iso_to_utc('published_text') }} as event_at,
+        {{ secfeat.normalize_ip('client_ip_text') }} as src_endpoint_ip,
+        {{ secfeat.is_unparseable_ip('client_ip_text') }} as is_unparseable_ip,
+        case
+            when event_type = 'user.session.start'
+                or event_type = 'policy.evaluate_sign_on'
+                or starts_with(event_type, 'user.authentication.')
+                then 1
+            when event_type = 'user.session.end' then 2
+        end as activity_id,
+        starts_with(event_type, '{{ var("okta_ignored_event_type_prefixes") | join("') or starts_with(event_type, '") }}')
+            as is_ignored_event_type,
+        case outcome_result
+            when 'SUCCESS' then 1
+            when 'ALLOW' then 1
+            when 'FAILURE' then 2
+            when 'DENY' then 2
+            when 'CHALLENGE' then 99
+            when 'SKIPPED' then 99
+            when 'UNKNOWN' then 0
+        end as outcome_status_id,
+        -- a login name is usually an email address: name and domain either side of '@'
+        split_part(actor_alternate_id, '@', 1) as actor_login_name,
+        nullif(split_part(actor_alternate_id, '@', 2), '') as actor_login_domain
+    from fields
+    left join country_codes
+        on lower(fields.client_country_name) = country_codes.country_name
+),
+
+classified as (
+    select
+        *,
+        case
+            when record is null and is_empty_batch then null
+            when record is null and trim(raw_line) != '' then 'malformed_json'
+            when record is null then null
+            when log_event is null then 'not_a_json_object'
+            when event_type is null then 'missing_event_type'
+            when activity_id is null and is_ignored_event_type then null
+            when activity_id is null then 'unmapped_event_type'
+            when published_text is null then 'missing_timestamp'
+            when event_at is null then 'unparseable_timestamp'
+            when {{ secfeat.is_from_the_future('event_at', '_ingested_at') }} then 'future_timestamp'
+            when is_unparseable_ip then 'unparseable_ip'
+            when outcome_result is null then 'missing_outcome'
+            when outcome_status_id is null then 'unknown_outcome_result'
+            when actor_alternate_id is null and actor_id is null then 'missing_user'
+        end as _quarantine_reason
+    from normalized
+),
+
+final as (
+    select
+        -- routing and lineage
+        'okta' as source_name,
+        _source_file,
+        _source_line,
+        _source_record,
+        _ingested_at,
+        _quarantine_reason,
+        case
+            when _quarantine_reason is not null then null
+            when is_empty_batch then 'empty_batch'
+            when record is null then 'blank_line'
+            when activity_id is null then 'event_type_not_of_interest'
+        end as _ignored_reason,
+        raw_line,
+
+        -- every class
+        md5(concat_ws('|', 'okta', coalesce(event_uuid, md5(raw_line)))) as event_uid,
+        3002 as class_uid,
+        3 as category_uid,
+        activity_id,
+        300200 + activity_id as type_uid,
+        case okta_severity when 'DEBUG' then 1 when 'INFO' then 1 when 'WARN' then 3 when 'ERROR' then 4 else 0 end
+            as severity_id,
+        outcome_status_id as status_id,
+        outcome_result as status_code,
+        outcome_reason as status_detail,
+        display_message as message,
+        event_at,
+        event_uuid as metadata_uid,
+        event_type as metadata_event_code,
+        'Okta System Log' as metadata_product_name,
+        'Okta' as metadata_product_vendor_name,
+        {{ secfeat.ocsf_version() }} as metadata_version,
+
+        -- Authentication (3002)
+        actor_login_name as user_name,
+        actor_id as user_uid,
+        actor_login_domain as user_domain,
+        case when actor_login_domain is not null then actor_alternate_id end as user_email_addr,
+        actor_display_name as user_full_name,
+        case actor_type when 'User' then 1 when 'SystemPrincipal' then 3 when 'PublicClientApp' then 4 else 0 end
+            as user_type_id,
+        null::varchar as actor_user_name,
+        null::varchar as actor_user_uid,
+        src_endpoint_ip,
+        null::integer as src_endpoint_port,
+        null::varchar as src_endpoint_hostname,
+        null::varchar as src_endpoint_domain,
+        client_country_code as src_endpoint_location_country,
+        client_city as src_endpoint_location_city,
+        null::varchar as dst_endpoint_hostname,
+        null::varchar as dst_endpoint_svc_name,
+        'Okta' as service_name,
+        99 as logon_type_id,
+        case
+            when event_type = 'user.authentication.auth_via_radius' then 10
+            when sign_on_mode = 'OpenID Connect' then 4
+            when sign_on_mode = 'SAML 2.0' then 5
+            else 0
+        end as auth_protocol_id,
+        sign_on_mode as auth_protocol,
+        null::varchar as logon_process_name,
+        external_session_id as session_uid,
+        case when event_type = 'user.authentication.auth_via_mfa' then true end as is_mfa,
+        true as is_remote
+    from classified
+)
+
+select * from final
