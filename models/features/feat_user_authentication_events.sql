@@ -19,7 +19,8 @@ with authentication as (
         event_at,
         _ingested_at
     from {{ ref('ocsf_authentication') }}
-    where user_key is not null
+    -- logons only: logoffs, Kerberos tickets and credential checks are not logins
+    where user_key is not null and activity_id = 1
 ),
 
 features as (

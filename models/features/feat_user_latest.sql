@@ -8,7 +8,8 @@ with authentication as (
         status_id,
         event_at
     from {{ ref('ocsf_authentication') }}
-    where user_key is not null
+    -- logons only: logoffs, Kerberos tickets and credential checks are not logins
+    where user_key is not null and activity_id = 1
 ),
 
 known_users as (

@@ -37,40 +37,52 @@ def _print(con: duckdb.DuckDBPyConnection, top: int, out) -> int:
     def say(text: str = "") -> None:
         print(text, file=out)
 
-    say("== Landing zone: every raw line accounted for")
+    say("== Landing zone: every raw record accounted for")
     audit = con.sql(
         """
         select
             source_name,
-            sum(row_count) as raw_lines,
-            sum(row_count) filter (where outcome = 'staged') as staged,
-            sum(row_count) filter (where outcome = 'duplicate') as duplicates,
-            sum(row_count) filter (where outcome = 'quarantined') as quarantined,
-            sum(row_count) filter (where outcome = 'ignored') as ignored
+            sum(record_count) as raw_records,
+            sum(record_count) filter (where outcome = 'staged') as staged,
+            sum(event_count) as events,
+            sum(record_count) filter (where outcome = 'duplicate') as duplicates,
+            sum(record_count) filter (where outcome = 'quarantined') as quarantined,
+            sum(record_count) filter (where outcome = 'ignored') as ignored
         from landing_audit
         group by source_name
         order by source_name
         """
     ).fetchall()
-    say(f"{'source':<10}{'raw lines':>12}{'events':>10}{'dupes':>8}{'quarant.':>10}{'ignored':>10}")
-    for source, raw, staged, dupes, quarantined, ignored in audit:
-        say(f"{source:<10}{raw:>12,}{staged or 0:>10,}{dupes or 0:>8,}{quarantined or 0:>10,}{ignored or 0:>10,}")
-
-    reasons = con.sql(
-        "select reason, count(*) from quarantine group by reason order by 2 desc, 1"
-    ).fetchall()
-    say("Quarantined by reason: " + (", ".join(f"{r} {n:,}" for r, n in reasons) or "none"))
+    say(f"{'source':<11}{'records':>10}{'staged':>10}{'events':>10}{'dupes':>8}{'quarant.':>10}{'ignored':>10}")
+    for source, raw, staged, events, dupes, quarantined, ignored in audit:
+        say(f"{source:<11}{raw:>10,}{staged or 0:>10,}{events or 0:>10,}{dupes or 0:>8,}{quarantined or 0:>10,}"
+            f"{ignored or 0:>10,}")
+    for title, outcome in (("Quarantined", "quarantined"), ("Ignored", "ignored")):
+        reasons = con.sql(
+            f"""
+            select source_name || ':' || reason, sum(record_count)::bigint from landing_audit
+            where outcome = '{outcome}' group by 1 order by 2 desc, 1
+            """
+        ).fetchall()
+        say(f"{title} by reason: " + (", ".join(f"{r} {n:,}" for r, n in reasons) or "none"))
 
     say()
-    say("== OCSF authentication events")
-    for source, success, failure, first, last in con.sql(
-        """
-        select source_name, count(*) filter (where status_id = 1), count(*) filter (where status_id = 2),
-               min(event_at), max(event_at)
-        from ocsf_authentication group by 1 order by 1
+    say("== OCSF events by class and status")
+    union = " union all ".join(
+        f"select source_name, class_name, activity_name, status_id, event_at from ocsf_{name}"
+        for name in ("authentication", "authorize_session", "process_activity", "api_activity")
+    )
+    say(f"{'source':<11}{'class: activity':<42}{'success':>9}{'failure':>9}{'other':>8}  first .. last (UTC)")
+    for source, class_name, activity, success, failure, other, first, last in con.sql(
+        f"""
+        select source_name, class_name, activity_name,
+               count(*) filter (where status_id = 1), count(*) filter (where status_id = 2),
+               count(*) filter (where status_id not in (1, 2)), min(event_at), max(event_at)
+        from ({union}) group by all order by 1, 2, 3
         """
     ).fetchall():
-        say(f"{source:<10} {success:>9,} success {failure:>9,} failure   {first:%Y-%m-%d %H:%M} .. {last:%Y-%m-%d %H:%M}")
+        say(f"{source:<11}{(class_name + ': ' + activity)[:41]:<42}{success:>9,}{failure:>9,}{other:>8,}  "
+            f"{first:%Y-%m-%d %H:%M} .. {last:%Y-%m-%d %H:%M}")
 
     say()
     say("== Features")

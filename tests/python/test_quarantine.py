@@ -40,8 +40,15 @@ WINDOWS_LINES = [  # (line, expected outcome, expected reason)
     (_logon(RecordNumber=7, IpAddress="10.0.0.999"), "quarantined", "unparseable_ip"),
     (_logon(RecordNumber=8, TargetUserName="-"), "quarantined", "missing_user"),
     (_logon(RecordNumber=9, EventID="four"), "quarantined", "missing_event_id"),
-    (_logon(RecordNumber=10, EventID=4634), "ignored", "unmapped_event_id"),
+    (_logon(RecordNumber=10, EventID=5156), "ignored", "event_id_not_of_interest"),
     (_logon(RecordNumber=11, Channel="System"), "ignored", "not_security_channel"),
+    (_logon(RecordNumber=12, EventID=1102), "quarantined", "unmapped_event_id"),
+    (_logon(RecordNumber=13, EventID=4672, TargetUserName=None, SubjectUserName="alice",
+            PrivilegeList="SeDebugPrivilege\r\n\t\t\tSeBackupPrivilege"), "staged", None),
+    (_logon(RecordNumber=14, EventID=4688, TargetUserName=None, SubjectUserName="alice", NewProcessId="0x1a2c",
+            NewProcessName="C:\\Windows\\System32\\cmd.exe", ProcessId="0x3e8",
+            ParentProcessName="C:\\Windows\\explorer.exe", CommandLine="cmd.exe /c whoami"), "staged", None),
+    (_logon(RecordNumber=15, EventID=4688, TargetUserName=None, SubjectUserName="-"), "quarantined", "missing_user"),
     ("", "ignored", "blank_line"),
 ]
 SSHD_LINES = [
@@ -51,13 +58,38 @@ SSHD_LINES = [
      "staged", None),
     ("Jun  1 10:00:06 bastion-01 sshd[102]: Failed password for invalid user  0101 from 203.0.113.9 port 4002 ssh2",
      "staged", None),
+    # a connection that left before its outcome line: the attempt is its first line about it
+    ("Jun  1 10:00:07 bastion-01 sshd[103]: Invalid user admin from 203.0.113.9", "staged", None),
     ("Jun  1 10:00:07 bastion-01 sshd[103]: pam_unix(sshd:auth): authentication failure; rhost=203.0.113.9",
-     "ignored", "not_an_authentication_outcome"),
+     "ignored", "part_of_logged_attempt"),
+    ("Jun  1 10:00:07 bastion-01 sshd[103]: Connection closed by 203.0.113.9 [preauth]",
+     "ignored", "connection_lifecycle"),
     ("Jun  1 10:00:08 bastion-01 CRON[104]: pam_unix(cron:session): session opened for user root", "ignored",
      "not_sshd"),
     ("this is not syslog", "quarantined", "unparseable_syslog_line"),
     ("Jun  1 10:00:09 bastion-01 sshd[106]: Failed password for root from 203.0.113.999 port 4004 ssh2",
      "quarantined", "unparseable_ip"),
+    # one attempt written on five lines of one connection is one event
+    ("Jun  1 10:00:10 bastion-01 sshd[107]: Invalid user oracle from 203.0.113.9", "ignored", "part_of_logged_attempt"),
+    ("Jun  1 10:00:10 bastion-01 sshd[107]: input_userauth_request: invalid user oracle [preauth]",
+     "ignored", "part_of_logged_attempt"),
+    ("Jun  1 10:00:10 bastion-01 sshd[107]: pam_unix(sshd:auth): check pass; user unknown",
+     "ignored", "part_of_logged_attempt"),
+    ("Jun  1 10:00:10 bastion-01 sshd[107]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 "
+     "tty=ssh ruser= rhost=203.0.113.9", "ignored", "part_of_logged_attempt"),
+    ("Jun  1 10:00:12 bastion-01 sshd[107]: Failed password for invalid user oracle from 203.0.113.9 port 4005 ssh2",
+     "staged", None),
+    # sshd's compression of identical lines: three more attempts
+    ("Jun  1 10:00:20 bastion-01 sshd[108]: Failed password for root from 203.0.113.9 port 4006 ssh2",
+     "staged", None),
+    ("Jun  1 10:00:24 bastion-01 sshd[108]: message repeated 3 times: [ Failed password for root from 203.0.113.9 "
+     "port 4006 ssh2]", "staged", None),
+    ("Jun  1 10:00:24 bastion-01 sshd[108]: PAM 3 more authentication failures; logname= uid=0 euid=0 tty=ssh "
+     "ruser= rhost=203.0.113.9  user=root", "ignored", "summary_of_logged_attempts"),
+    # an orphan attempt without a user name cannot be an OCSF Authentication
+    ("Jun  1 10:00:30 bastion-01 sshd[109]: pam_unix(sshd:auth): authentication failure; rhost=203.0.113.9",
+     "quarantined", "missing_user"),
+    ("Jun  1 10:00:31 bastion-01 sshd[110]: Frobnicating the flux capacitor", "quarantined", "unmapped_sshd_message"),
 ]
 
 
@@ -75,21 +107,30 @@ def fixture_build(tmp_path_factory) -> DbtProject:
     _land(landing / "windows" / "security.jsonl", WINDOWS_LINES)
     _land(landing / "sshd" / "auth.log", SSHD_LINES)
     project = DbtProject(root, landing)
-    project.run("build", "--select", "+ocsf_authentication", "quarantine", "landing_audit",
+    project.run("build", "--select", "+landing_audit", "quarantine",
                 "--exclude", "test_type:unit", "--indirect-selection", "cautious")
     return project
+
+
+STAGED_POINTERS = " union all ".join(
+    f"select event_uid, _source_file, _source_line from ocsf_{name}"
+    for name in ("authentication", "authorize_session", "process_activity", "api_activity")
+)
 
 
 @pytest.mark.parametrize("source, lines", [("windows", WINDOWS_LINES), ("sshd", SSHD_LINES)])
 def test_each_line_gets_its_expected_outcome(fixture_build, source, lines):
     rows = fixture_build.query(
         f"""
-        select s._source_line, coalesce(s._quarantine_reason, s._ignored_reason),
-               case when s._quarantine_reason is not null then 'quarantined'
-                    when s._ignored_reason is not null then 'ignored'
-                    when o.event_uid is not null then 'staged' else 'duplicate' end
+        with staged as ({STAGED_POINTERS})
+        select s._source_line, any_value(coalesce(s._quarantine_reason, s._ignored_reason)),
+               case when bool_or(s._quarantine_reason is not null) then 'quarantined'
+                    when bool_or(s._ignored_reason is not null) then 'ignored'
+                    when count(o.event_uid) > 0 then 'staged' else 'duplicate' end
         from staging.{ 'stg_windows__security_events' if source == 'windows' else 'stg_sshd__auth_log'} as s
-        left join ocsf_authentication as o on s._source_file = o._source_file and s._source_line = o._source_line
+        left join staged as o
+            on s.event_uid = o.event_uid and s._source_file = o._source_file and s._source_line = o._source_line
+        group by 1
         order by 1
         """
     )
@@ -98,7 +139,7 @@ def test_each_line_gets_its_expected_outcome(fixture_build, source, lines):
 
 
 def test_quarantine_keeps_the_raw_text(fixture_build):
-    rows = fixture_build.query("select source_name, source_line, reason, raw_line from quarantine")
+    rows = fixture_build.query("select source_name, source_line, reason, raw_text from quarantine")
     by_line = {(source, line): (reason, raw) for source, line, reason, raw in rows}
     for source, lines in (("windows", WINDOWS_LINES), ("sshd", SSHD_LINES)):
         for number, (raw, outcome, reason) in enumerate(lines, start=1):
@@ -122,7 +163,20 @@ def test_sshd_invalid_user_and_names_with_spaces(fixture_build):
         ("root", 2, "INVALID_CREDENTIALS", "password"),
         ("bob", 1, None, "publickey"),
         ("0101", 2, "USER_DOES_NOT_EXIST", "password"),
+        ("admin", 2, "USER_DOES_NOT_EXIST", None),
+        ("oracle", 2, "USER_DOES_NOT_EXIST", "password"),
+        *[("root", 2, "INVALID_CREDENTIALS", "password")] * 4,
     ]
+
+
+def test_windows_privileges_and_processes(fixture_build):
+    privileges = fixture_build.query("select user_key, privileges from ocsf_authorize_session")
+    assert privileges == [("alice", ["SeDebugPrivilege", "SeBackupPrivilege"])]
+    processes = fixture_build.query(
+        "select user_key, process_pid, process_name, parent_process_pid, parent_process_name, process_cmd_line "
+        "from ocsf_process_activity"
+    )
+    assert processes == [("alice", 0x1A2C, "cmd.exe", 0x3E8, "explorer.exe", "cmd.exe /c whoami")]
 
 
 def test_syslog_year_comes_from_the_landing_time(fixture_build):

@@ -17,21 +17,21 @@
     landed in January). With an inferred year no line can be in the future;
     set syslog_year to have future-dated lines quarantined instead.
 -#}
-{%- set outcome_pattern = '^(?:message repeated ([0-9]+) times: \[ ?)?(Accepted|Failed) (\S+) for '
-    ~ '(invalid user )?(.*?) from (\S+) port ([0-9]+)' -%}
+{%- set outcome_pattern = '^(?:message repeated ([0-9]+) times: \\[ ?)?(Accepted|Failed) (\\S+) for '
+    ~ '(invalid user )?(.*?) from (\\S+) port ([0-9]+)' -%}
 {%- set attempt_line_patterns = [
-    '^Invalid user ', '^input_userauth_request: invalid user ', '^pam_unix\(sshd:auth\): authentication failure;',
-    '^pam_unix\(sshd:auth\): check pass;',
+    '^Invalid user ', '^input_userauth_request: invalid user ', '^pam_unix\\(sshd:auth\\): authentication failure;',
+    '^pam_unix\\(sshd:auth\\): check pass;',
 ] -%}
 {%- set summary_line_patterns = [
-    '^PAM [0-9]+ more authentication failures?;', '^PAM service\(sshd\) ignoring max retries',
+    '^PAM [0-9]+ more authentication failures?;', '^PAM service\\(sshd\\) ignoring max retries',
     '^error: maximum authentication attempts exceeded', '^Disconnecting: Too many authentication failures',
     '^Disconnecting (authenticating|invalid) user .*: Too many authentication failures',
 ] -%}
 {%- set connection_line_patterns = [
-    '^pam_unix\(sshd:session\): session (opened|closed)', '^Connection closed by ', '^Connection reset by ',
+    '^pam_unix\\(sshd:session\\): session (opened|closed)', '^Connection closed by ', '^Connection reset by ',
     '^(error: )?Received disconnect from ', '^Disconnected from ', '^Did not receive identification string',
-    '^reverse mapping checking getaddrinfo', '^Address \S+ maps to \S+, but this does not map back',
+    '^reverse mapping checking getaddrinfo', '^Address \\S+ maps to \\S+, but this does not map back',
     '^fatal: ', '^Bad protocol version', '^Protocol major versions differ', '^Server listening on ',
     '^Received signal ', '^Timeout before authentication', '^error: kex_exchange_identification',
     '^banner exchange', '^Unable to negotiate', '^Connection from ', '^Postponed ', '^Starting session',
@@ -122,7 +122,7 @@ dated as (
         ) }} as event_at,
         coalesce(try_cast(nullif(struct_extract(attempt, 'repeats'), '') as integer), 1) as repeat_count,
         nullif(trim(struct_extract(attempt, 'user_name')), '') as attempted_user_name,
-        struct_extract(attempt, 'method') as attempted_method,
+        nullif(struct_extract(attempt, 'method'), '') as attempted_method,
         struct_extract(attempt, 'invalid') != '' as is_invalid_user,
         try_cast(struct_extract(attempt, 'port') as integer) as attempted_port,
         struct_extract(attempt, 'ip') as attempted_ip
@@ -153,9 +153,12 @@ connections as (
 events as (
     select
         *,
-        syslog_program = 'sshd' and (
-            outcome is not null
-            or (line_kind = 'attempt' and connection_outcome_count = 0 and attempt_line_rank = 1)
+        coalesce(
+            syslog_program = 'sshd' and (
+                outcome is not null
+                or (line_kind = 'attempt' and connection_outcome_count = 0 and attempt_line_rank = 1)
+            ),
+            false
         ) as is_event,
         case
             when outcome is not null then outcome
