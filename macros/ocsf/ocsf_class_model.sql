@@ -20,6 +20,9 @@
                              7: 'PAP', 8: 'CHAP', 9: 'EAP', 10: 'RADIUS', 11: 'Basic Authentication', 12: 'LDAP'},
         'user_type_id': {1: 'User', 2: 'Admin', 3: 'System', 4: 'Service'},
         'launch_type_id': {1: 'Spawn', 2: 'Fork', 3: 'Exec'},
+        'device_type_id': {1: 'Server', 2: 'Desktop', 3: 'Laptop', 4: 'Tablet', 5: 'Mobile', 6: 'Virtual',
+                           7: 'IOT', 8: 'Browser', 9: 'Firewall', 10: 'Switch', 11: 'Hub', 12: 'Router',
+                           13: 'IDS', 14: 'IPS', 15: 'Load Balancer'},
     } -%}
     {%- set captions = activities[ocsf_class] if enum_name == 'activity_id' else enums[enum_name] -%}
     {{ return(captions) }}
@@ -93,8 +96,16 @@
             {{ secfeat.epoch_milliseconds('event_at') }} as time,
             event_at,
             {%- for column in class_columns %}
+            {%- if column == 'auth_protocol' %}
+            -- OCSF: the caption of auth_protocol_id, the vendor's name only for Other
+            case
+                when auth_protocol_id in (0, 99) then coalesce(auth_protocol, {{ secfeat.ocsf_caption('auth_protocol_id') }})
+                else {{ secfeat.ocsf_caption('auth_protocol_id') }}
+            end as auth_protocol,
+            {%- else %}
             {{ column }},
-            {%- if column in ('logon_type_id', 'user_type_id', 'launch_type_id') %}
+            {%- endif %}
+            {%- if column in ('logon_type_id', 'user_type_id', 'launch_type_id', 'device_type_id') %}
             {{ secfeat.ocsf_caption(column) }} as {{ column[:-3] }},
             {%- endif %}
             {%- endfor %}

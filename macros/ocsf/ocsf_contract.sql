@@ -49,9 +49,10 @@
         ],
         'process_activity': [
             'actor_user_name', 'actor_user_uid', 'actor_user_domain', 'actor_session_uid_alt',
-            'device_hostname', 'process_pid', 'process_name', 'process_file_path', 'process_cmd_line',
-            'parent_process_pid', 'parent_process_name', 'parent_process_file_path', 'launch_type_id',
-            'exit_code',
+            'device_hostname', 'device_type_id',
+            'process_pid', 'process_name', 'process_file_name', 'process_file_path', 'process_file_type_id',
+            'process_cmd_line', 'parent_process_pid', 'parent_process_name', 'parent_process_file_name',
+            'parent_process_file_path', 'parent_process_file_type_id', 'launch_type_id', 'exit_code',
         ],
         'api_activity': [
             'actor_user_name', 'actor_user_uid', 'actor_user_type', 'actor_user_account_uid',

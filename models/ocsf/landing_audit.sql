@@ -33,14 +33,14 @@ outcomes as (
         raw_records._source_file,
         raw_records._source_line,
         raw_records._source_record,
+        staged_events.event_uid as staged_event_uid,
         case
             when raw_records._quarantine_reason is not null then 'quarantined'
             when raw_records._ignored_reason is not null then 'ignored'
             when staged_events.event_uid is not null then 'staged'
             else 'duplicate'
         end as outcome,
-        coalesce(raw_records._quarantine_reason, raw_records._ignored_reason) as reason,
-        staged_events.event_uid as staged_event_uid
+        coalesce(raw_records._quarantine_reason, raw_records._ignored_reason) as reason
     from raw_records
     left join staged_events
         on

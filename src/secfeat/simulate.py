@@ -284,6 +284,11 @@ ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 AWS_ID_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
+# One encoder for all lines (json.dumps with options builds a new one per call).
+_compact_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+_spaced_json = json.JSONEncoder(separators=(", ", ": "), check_circular=False).encode
+
+
 def _token(rng: random.Random, alphabet: str, length: int) -> str:
     return "".join(rng.choices(alphabet, k=length))
 
@@ -291,7 +296,8 @@ def _token(rng: random.Random, alphabet: str, length: int) -> str:
 def _uuid(rng: random.Random) -> str:
     """A version-4 UUID drawn from the seeded generator (uuid4() would break determinism)."""
     digits = f"{rng.getrandbits(128):032x}"
-    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{'89ab'[int(digits[16], 16) & 3]}{digits[17:20]}-{digits[20:]}"
+    variant = "89ab"[int(digits[16], 16) & 3]
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
 
 
 def _opaque(rng: random.Random, length: int) -> str:
@@ -556,6 +562,11 @@ def _dc_check(at: datetime, rng: random.Random, user: User, client_ip: str, ntlm
     return _win(at, "kerberos_tgt", user=user, host=dc, ip=client_ip, status=status)
 
 
+def _swap_two_letters(rng: random.Random, name: str) -> str:
+    i = rng.randrange(len(name) - 1)
+    return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+
+
 def _windows_session(rng: random.Random, at: datetime, user: User) -> list[Event]:
     roll = rng.random()
     if roll < 0.6:
@@ -569,6 +580,11 @@ def _windows_session(rng: random.Random, at: datetime, user: User) -> list[Event
     client_ip = user.home_ip if logon_type == 10 else user.workstation_ip
     common = {"user": user, "host": host, "ip": ip, "logon_type": logon_type, "logon_id": _logon_id(rng)}
     events = []
+    if rng.random() < 0.005:  # a mistyped user name: no such account
+        nobody = _ghost(_swap_two_letters(rng, user.name))
+        events.append(_dc_check(at, rng, nobody, client_ip, ntlm, NO_SUCH_USER))
+        events.append(_win(at, "logon_failure", **{**common, "user": nobody}, codes=NO_SUCH_USER))
+        at += timedelta(seconds=rng.randint(3, 20))
     typos = 0
     if rng.random() < 0.04:  # a typo first; now and then one too many and the account locks
         typos = 1 if rng.random() < 0.97 else 6
@@ -624,16 +640,22 @@ def sshd_attempts(event: Event) -> tuple[int, int]:
     - ``Accepted <method> for U from IP port P ssh2``: 1 accepted.
     - ``Invalid user U from IP`` on a connection (host, pid) that never logs a
       Failed, repeated-Failed or Accepted line (the client left before trying
-      a password): 1 failed.
-    - every other line (input_userauth_request, pam_unix check pass and
-      authentication failure, "PAM n more authentication failures", "PAM
-      service(sshd) ignoring max retries", "Disconnecting: Too many
-      authentication failures", "Connection closed", "Received disconnect",
-      "Did not receive identification string", "reverse mapping checking
-      getaddrinfo", session opened/closed): 0.
+      a password): 1 failed. (Generally: a connection without any outcome
+      line but with an ``Invalid user`` or pam_unix ``authentication
+      failure`` line is 1 failed attempt, counted on the first such line;
+      the generator writes only the ``Invalid user`` kind.)
+    - every other line (input_userauth_request, pam_unix check pass, pam_unix
+      authentication failure on a connection with an outcome line, "PAM n
+      more authentication failures", "PAM service(sshd) ignoring max
+      retries", "Disconnecting: Too many authentication failures",
+      "Connection closed", "Received disconnect", "Did not receive
+      identification string", "reverse mapping checking getaddrinfo",
+      session opened/closed): 0.
 
-    ``count_sshd_attempts`` applies the same rule to raw lines. A connection's
-    attempt lines always land in the same file.
+    ``count_sshd_attempts`` applies the same rule to raw lines, where a line
+    cut short can turn a connection into one without an outcome. A
+    connection's attempt lines always land in the same file, and pids are
+    unique per host within a run.
     """
     kind = event.kind
     if kind == "ssh_failed" or kind == "ssh_abandoned":
@@ -646,13 +668,16 @@ def sshd_attempts(event: Event) -> tuple[int, int]:
 
 
 SSHD_SYSLOG = re.compile(r"^[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} (\S+) sshd\[([0-9]+)\]: (.*)$")
-SSHD_OUTCOME = re.compile(r"^(?:message repeated ([0-9]+) times: \[ )?(Failed|Accepted) \S+ for .* from \S+ port [0-9]+")
+SSHD_ATTEMPT_EVIDENCE = re.compile(r"^(?:Invalid user |pam_unix\(sshd:auth\): authentication failure;)")
+SSHD_OUTCOME = re.compile(
+    r"^(?:message repeated ([0-9]+) times: \[ )?(Failed|Accepted) \S+ for .* from \S+ port [0-9]+"
+)
 
 
 def count_sshd_attempts(lines: Iterable[str]) -> tuple[int, int]:
     """(failed, accepted) login attempts in raw sshd syslog lines, by the rule of ``sshd_attempts``."""
     failed = accepted = 0
-    without_outcome: dict[tuple[str, str], bool] = {}  # connection -> it named an invalid user and tried nothing
+    without_outcome: dict[tuple[str, str], bool] = {}  # connection -> it began an attempt and logged no outcome
     for line in lines:
         syslog = SSHD_SYSLOG.match(line)
         if not syslog:
@@ -666,7 +691,7 @@ def count_sshd_attempts(lines: Iterable[str]) -> tuple[int, int]:
             else:
                 accepted += times
             without_outcome[host, pid] = False
-        elif message.startswith("Invalid user "):
+        elif SSHD_ATTEMPT_EVIDENCE.match(message):
             without_outcome.setdefault((host, pid), True)
     return failed + sum(without_outcome.values()), accepted
 
@@ -704,7 +729,8 @@ def _ssh_password_guesses(rng: random.Random, at: datetime, host: str, ip: str, 
         lines.append(_sshd(t, host, connection, kind, message, **extra))
 
     if reverse_mapping:
-        say("ssh_info", f"reverse mapping checking getaddrinfo for {_ptr_name(ip)} [{ip}] failed - POSSIBLE BREAK-IN ATTEMPT!")
+        say("ssh_info", f"reverse mapping checking getaddrinfo for {_ptr_name(ip)} [{ip}] failed - "
+                        "POSSIBLE BREAK-IN ATTEMPT!")
     if not known:
         say("ssh_abandoned" if attempts == 0 else "ssh_info", f"Invalid user {user} from {ip}")
         say("ssh_info", f"input_userauth_request: invalid user {user} [preauth]")
@@ -713,7 +739,8 @@ def _ssh_password_guesses(rng: random.Random, at: datetime, host: str, ip: str, 
             say("ssh_info", _ssh_goodbye(rng, ip))
             return lines
         say("ssh_info", "pam_unix(sshd:auth): check pass; user unknown")
-        say("ssh_info", f"pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={ip} ")
+        say("ssh_info", f"pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= "
+                        f"rhost={ip} ")
         for attempt in range(attempts):
             if attempt:
                 t += timedelta(seconds=rng.randint(1, 3))
@@ -756,11 +783,13 @@ def _ssh_login(rng: random.Random, at: datetime, host: str, ip: str, user: str, 
         lines.append(_sshd(at, host, connection, "ssh_info", f"pam_unix(sshd:auth): authentication failure; "
                            f"logname= uid=0 euid=0 tty=ssh ruser= rhost={ip}  user={user}"))
         at += timedelta(seconds=rng.randint(1, 3))
-        lines.append(_sshd(at, host, connection, "ssh_failed", f"Failed password for {user} from {ip} port {port} ssh2"))
+        lines.append(_sshd(at, host, connection, "ssh_failed",
+                           f"Failed password for {user} from {ip} port {port} ssh2"))
         at += timedelta(seconds=rng.randint(2, 8))
         method = "password"
     key = f": RSA SHA256:{base64.b64encode(rng.randbytes(32)).decode()[:43]}" if method == "publickey" else ""
-    lines.append(_sshd(at, host, connection, "ssh_accepted", f"Accepted {method} for {user} from {ip} port {port} ssh2{key}"))
+    lines.append(_sshd(at, host, connection, "ssh_accepted",
+                       f"Accepted {method} for {user} from {ip} port {port} ssh2{key}"))
     lines.append(_sshd(at, host, connection, "ssh_info",
                        f"pam_unix(sshd:session): session opened for user {user} by (uid=0)"))
     lines.append(_sshd(at + duration, host, connection, "ssh_info",
@@ -1385,7 +1414,7 @@ class WindowsRenderer:
             **fields,
             "Message": message,
         }
-        return json.dumps(record, separators=(",", ":"))
+        return _compact_json(record)
 
     @staticmethod
     def _event_data(kind: str, attrs: dict, user: User, rng: random.Random) -> dict:
@@ -1521,7 +1550,7 @@ class CloudTrailRenderer:
         record["eventCategory"] = "Management"
         if defect:
             del record["eventTime"]
-        return json.dumps(record, separators=(",", ":"))
+        return _compact_json(record)
 
 
 class OktaRenderer:
@@ -1538,7 +1567,8 @@ class OktaRenderer:
         if result == "FAILURE":
             legacy_type = OKTA_FAILED_LEGACY_TYPES.get((event_type, reason), legacy_type)
         if event_type == "user.authentication.sso":
-            request_uri = f"/app/{attrs['target'][0]['alternateId'].split()[0].lower()}/{attrs['target'][0]['id']}/sso/saml"
+            app = attrs["target"][0]
+            request_uri = f"/app/{app['alternateId'].split()[0].lower()}/{app['id']}/sso/saml"
         credential = {
             "user.session.start": ("OKTA_AUTHENTICATION_PROVIDER", "OKTA_CREDENTIAL_PROVIDER", "PASSWORD"),
             "user.authentication.verify": ("OKTA_AUTHENTICATION_PROVIDER", "OKTA_CREDENTIAL_PROVIDER", "PASSWORD"),
@@ -1562,7 +1592,8 @@ class OktaRenderer:
             "published": event.at.isoformat(timespec="milliseconds") + "Z",
             "securityContext": {"asNumber": asn, "asOrg": as_org, "isp": isp, "domain": domain, "isProxy": False},
             "severity": "WARN" if result in ("FAILURE", "DENY") else "INFO",
-            "debugContext": {"debugData": {"requestId": request_id, "requestUri": request_uri, "url": request_uri + "?"}},
+            "debugContext": {"debugData": {"requestId": request_id, "requestUri": request_uri,
+                                           "url": request_uri + "?"}},
             "legacyEventType": legacy_type,
             "transaction": {"type": "WEB", "id": request_id, "detail": {}},
             "uuid": _uuid(rng),
@@ -1570,7 +1601,7 @@ class OktaRenderer:
             "request": {"ipChain": [{"ip": ip, "geographicalContext": place, "version": "V4", "source": None}]},
             "target": attrs["target"],
         }
-        return json.dumps(record, separators=(",", ":"))
+        return _compact_json(record)
 
 
 class EntraRenderer:
@@ -1667,8 +1698,7 @@ class EntraRenderer:
             "location": country,
         }
         # the export's own spacing: '{ "time": "...", ...' outside, compact inside properties
-        outer = json.dumps(export, separators=(", ", ": "))[1:-1]
-        return "{ " + outer + ', "properties": ' + json.dumps(properties, separators=(",", ":")) + "}"
+        return "{ " + _spaced_json(export)[1:-1] + ', "properties": ' + _compact_json(properties) + "}"
 
 
 RENDERERS = {"windows": WindowsRenderer, "sshd": SshdRenderer, "cloudtrail": CloudTrailRenderer,
@@ -1725,9 +1755,10 @@ def simulate(config: SimulationConfig) -> dict[str, int]:
     # if they would reach past the end.
     pending: dict[int, list[Event]] = defaultdict(list)
     rng = master
+    start, end = config.start, config.end
     for day_index in range(config.days + 1):
         if day_index < config.days:
-            day = config.start + timedelta(days=day_index)
+            day = start + timedelta(days=day_index)
             rng = random.Random(f"{config.seed}:{day_index}")
             budget = max(0, config.events_per_day - len(attacks_by_day[day_index]))
             events = normal_day(rng, day, users, budget) + attacks_by_day[day_index]
@@ -1739,11 +1770,11 @@ def simulate(config: SimulationConfig) -> dict[str, int]:
             group_landing: dict[int, int] = {}
             for event in events:
                 group = event.attrs.get("group")
-                if (group_end[group] if group is not None else event.at) >= config.end:
+                if (group_end[group] if group is not None else event.at) >= end:
                     continue  # nothing from the future
                 landing_day = group_landing.get(group) if group is not None else None
                 if landing_day is None:
-                    landing_day = min(max((event.at - config.start).days, 0), config.days - 1)
+                    landing_day = min(max((event.at - start).days, 0), config.days - 1)
                     if landing_day < config.days - 1 and rng.random() < LATE_EVENT_SHARE:
                         landing_day += 1
                     if group is not None:

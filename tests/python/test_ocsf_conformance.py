@@ -1,6 +1,7 @@
-"""The warehouse's OCSF models checked against the OCSF v1.8.0 schema files, not against our own idea of them:
-each column's `meta.ocsf_attribute` must name a real attribute of the class, have a compatible type, carry only
-enum values the schema defines, and together the columns must cover what the class requires."""
+"""The warehouse's OCSF models checked against the OCSF v1.8.0 schema files (not against our own idea of them):
+each column's `meta.ocsf_attribute` must name a real attribute of the class and have a compatible type; together
+the columns must cover what the class and every object they fill require; and the demo build's values must keep
+to the schema's enums, captions, constraints, type rules and version."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ SOURCE_DEFINED_CAPTION = "Other"
 
 @pytest.fixture(scope="session")
 def ocsf_schema_dir() -> Path:
+    """The pinned v1.8.0 schema files (PROVENANCE.txt there), beside the project like the samples."""
     schema_dir = conftest.SHARED_DATA / "ocsf"
     if not (schema_dir / "version.json").is_file():
         pytest.skip(f"OCSF schema files not found at {schema_dir} (they sit beside the project in CI)")

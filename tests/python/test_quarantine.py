@@ -163,7 +163,7 @@ def test_sshd_invalid_user_and_names_with_spaces(fixture_build):
         ("root", 2, "INVALID_CREDENTIALS", "password"),
         ("bob", 1, None, "publickey"),
         ("0101", 2, "USER_DOES_NOT_EXIST", "password"),
-        ("admin", 2, "USER_DOES_NOT_EXIST", None),
+        ("admin", 2, "USER_DOES_NOT_EXIST", "Unknown"),
         ("oracle", 2, "USER_DOES_NOT_EXIST", "password"),
         *[("root", 2, "INVALID_CREDENTIALS", "password")] * 4,
     ]

@@ -81,7 +81,11 @@ normalized as (
     select
         *,
         {{ secfeat.iso_to_utc('event_time_text') }} as event_at,
-        event_name in ('{{ authentication_events | join("', '") }}') as is_authentication,
+        event_name in (
+            {%- for name in authentication_events %}
+                '{{ name }}'{% if not loop.last %},{% endif %}
+            {%- endfor %}
+        ) as is_authentication,
         -- sourceIPAddress is an IP, or a service's DNS name (ec2.amazonaws.com, AWS Internal)
         case
             when regexp_full_match(source_address, '[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*')
@@ -117,7 +121,8 @@ classified as (
             when event_time_text is null then 'missing_timestamp'
             when event_at is null then 'unparseable_timestamp'
             when {{ secfeat.is_from_the_future('event_at', '_ingested_at') }} then 'future_timestamp'
-            when source_address is not null and source_domain is null
+            when
+                source_address is not null and source_domain is null
                 and {{ secfeat.is_unparseable_ip('source_address') }} then 'unparseable_ip'
             when is_authentication and sign_in_result is not null and sign_in_result not in ('Success', 'Failure')
                 then 'unknown_sign_in_result'

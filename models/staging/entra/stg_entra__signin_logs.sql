@@ -26,7 +26,9 @@ parsed as (
         *,
         case when json_type(record) = 'OBJECT' then from_json(record, '{{ record_shape }}') end as export_record,
         case
-            when json_type(record, '$.properties') = 'OBJECT' then from_json(record -> '$.properties', '{{ sign_in_shape }}')
+            when
+                json_type(record, '$.properties') = 'OBJECT'
+                then from_json(record -> '$.properties', '{{ sign_in_shape }}')
             when json_type(record) = 'OBJECT' then from_json(record, '{{ sign_in_shape }}')
         end as sign_in
     from raw_records

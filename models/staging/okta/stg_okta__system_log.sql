@@ -19,8 +19,8 @@ with raw_records as (
 
 country_codes as (
     select
-        lower(country_name) as country_name,
-        country_code
+        country_code,
+        lower(country_name) as country_name
     from {{ ref('country_codes') }}
 ),
 
@@ -60,22 +60,34 @@ fields as (
     from parsed
 ),
 
-normalized as (
+located as (
     select
         fields.*,
-        country_codes.country_code as client_country_code,
+        country_codes.country_code as client_country_code
+    from fields
+    left join country_codes
+        on lower(fields.client_country_name) = country_codes.country_name
+),
+
+normalized as (
+    select
+        *,
         {{ secfeat.iso_to_utc('published_text') }} as event_at,
         {{ secfeat.normalize_ip('client_ip_text') }} as src_endpoint_ip,
         {{ secfeat.is_unparseable_ip('client_ip_text') }} as is_unparseable_ip,
         case
-            when event_type = 'user.session.start'
+            when
+                event_type = 'user.session.start'
                 or event_type = 'policy.evaluate_sign_on'
                 or starts_with(event_type, 'user.authentication.')
                 then 1
             when event_type = 'user.session.end' then 2
         end as activity_id,
-        starts_with(event_type, '{{ var("okta_ignored_event_type_prefixes") | join("') or starts_with(event_type, '") }}')
-            as is_ignored_event_type,
+        (
+            {%- for prefix in var('okta_ignored_event_type_prefixes') %}
+                {% if not loop.first %}or {% endif %}starts_with(event_type, '{{ prefix }}')
+            {%- endfor %}
+        ) as is_ignored_event_type,
         case outcome_result
             when 'SUCCESS' then 1
             when 'ALLOW' then 1
@@ -88,9 +100,7 @@ normalized as (
         -- a login name is usually an email address: name and domain either side of '@'
         split_part(actor_alternate_id, '@', 1) as actor_login_name,
         nullif(split_part(actor_alternate_id, '@', 2), '') as actor_login_domain
-    from fields
-    left join country_codes
-        on lower(fields.client_country_name) = country_codes.country_name
+    from located
 ),
 
 classified as (

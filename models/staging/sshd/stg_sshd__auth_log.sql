@@ -134,13 +134,19 @@ connections as (
         *,
         -- an sshd process is one client connection; its lines share the pid
         count(outcome) over connection as connection_outcome_count,
-        row_number() over (connection order by coalesce(line_kind = 'attempt', false) desc, _source_line) as attempt_line_rank,
+        row_number()
+            over (connection order by coalesce(line_kind = 'attempt', false) desc, _source_line)
+            as attempt_line_rank,
         bool_or(message like 'Invalid user %' or message like 'input_userauth_request: invalid user %')
             over connection as is_connection_invalid_user,
-        first(evidence_user_name ignore nulls) over (connection order by _source_line
-            rows between unbounded preceding and unbounded following) as connection_user_name,
-        first(evidence_ip ignore nulls) over (connection order by _source_line
-            rows between unbounded preceding and unbounded following) as connection_ip,
+        first(evidence_user_name ignore nulls) over (
+            connection order by _source_line
+            rows between unbounded preceding and unbounded following
+        ) as connection_user_name,
+        first(evidence_ip ignore nulls) over (
+            connection order by _source_line
+            rows between unbounded preceding and unbounded following
+        ) as connection_ip,
         -- identical lines of one connection in the same second are distinct attempts
         row_number() over (
             partition by _source_file, syslog_host, sshd_pid, month_text, day_text, clock_text, message
@@ -259,7 +265,8 @@ final as (
         null::varchar as dst_endpoint_svc_name,
         'sshd' as service_name,
         10 as logon_type_id,
-        99 as auth_protocol_id,
+        -- password, publickey, keyboard-interactive: Other; unknown when the client left first
+        case when attempted_method is null then 0 else 99 end as auth_protocol_id,
         attempted_method as auth_protocol,
         'sshd' as logon_process_name,
         sshd_pid::varchar as session_uid,

@@ -58,8 +58,8 @@ fields as (
             'SubjectUserName', 'SubjectDomainName', 'SubjectUserSid', 'SubjectLogonId', 'PrivilegeList',
             'NewProcessName', 'ProcessName', 'ParentProcessName', 'CommandLine',
         ] %}
-        {{ secfeat.null_if_blank("struct_extract(record, '" ~ field ~ "')") }}
-            as {{ modules.re.sub('(?<!^)(?=[A-Z])', '_', field) | lower }},
+            {{ secfeat.null_if_blank("struct_extract(record, '" ~ field ~ "')") }}
+                as {{ modules.re.sub('(?<!^)(?=[A-Z])', '_', field) | lower }},
         {%- endfor %}
         lower({{ secfeat.null_if_blank("struct_extract(record, 'Status')") }}) as status_text,
         lower({{ secfeat.null_if_blank("struct_extract(record, 'SubStatus')") }}) as sub_status_text,
@@ -87,12 +87,12 @@ timed as (
         ) * 900 as shipper_offset_seconds,
         case event_id
             {%- for event_id, (class_uid, activity_id) in event_classes.items() %}
-            when {{ event_id }} then {{ class_uid }}
+                when {{ event_id }} then {{ class_uid }}
             {%- endfor %}
         end as class_uid,
         case event_id
             {%- for event_id, (class_uid, activity_id) in event_classes.items() %}
-            when {{ event_id }} then {{ activity_id }}
+                when {{ event_id }} then {{ activity_id }}
             {%- endfor %}
         end as activity_id,
         -- the account an event is about: the target of a logon, the subject of
@@ -152,16 +152,17 @@ outcomes as (
             else 1
         end as status_id,
         case
-            when event_id in (4768, 4769, 4771) then
-                case failure_code
-                    when '0x6' then 'USER_DOES_NOT_EXIST'
-                    when '0x12' then 'ACCOUNT_DISABLED_EXPIRED_OR_LOCKED'
-                    when '0x17' then 'PASSWORD_EXPIRED'
-                    when '0x18' then 'INVALID_CREDENTIALS'
-                    when '0x25' then 'CLOCK_SKEW_TOO_GREAT'
-                    when '0x0' then null
-                    else failure_code
-                end
+            when event_id in (4768, 4769, 4771)
+                then
+                    case failure_code
+                        when '0x6' then 'USER_DOES_NOT_EXIST'
+                        when '0x12' then 'ACCOUNT_DISABLED_EXPIRED_OR_LOCKED'
+                        when '0x17' then 'PASSWORD_EXPIRED'
+                        when '0x18' then 'INVALID_CREDENTIALS'
+                        when '0x25' then 'CLOCK_SKEW_TOO_GREAT'
+                        when '0x0' then null
+                        else failure_code
+                    end
             else
                 case failure_code
                     when '0xc000006a' then 'INVALID_CREDENTIALS'
@@ -260,13 +261,19 @@ final as (
         subject_domain_name as actor_user_domain,
         subject_logon_id as actor_session_uid_alt,
         hostname as device_hostname,
+        0 as device_type_id,
         coalesce(new_process_id, process_id) as process_pid,
         regexp_extract(coalesce(new_process_name, process_name), '[^\\]+$') as process_name,
+        regexp_extract(coalesce(new_process_name, process_name), '[^\\]+$') as process_file_name,
         coalesce(new_process_name, process_name) as process_file_path,
+        -- OCSF file type 8: Executable File
+        case when coalesce(new_process_name, process_name) is not null then 8 end as process_file_type_id,
         command_line as process_cmd_line,
         case when event_id = 4688 then process_id end as parent_process_pid,
         regexp_extract(parent_process_name, '[^\\]+$') as parent_process_name,
+        regexp_extract(parent_process_name, '[^\\]+$') as parent_process_file_name,
         parent_process_name as parent_process_file_path,
+        case when parent_process_name is not null then 8 end as parent_process_file_type_id,
         case when event_id = 4688 then 1 end as launch_type_id,
         case when event_id = 4689 then try_cast(status_text as integer) end as exit_code
     from outcomes
