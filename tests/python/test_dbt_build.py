@@ -176,7 +176,7 @@ def test_the_same_file_landed_twice_adds_no_events(tmp_path):
     landing = tmp_path / "landing"
     simulate_landing(landing, days=2, events_per_day=1500, seed=2, end="2026-05-01")
     project = DbtProject(tmp_path / "wh", landing)
-    selection = ("build", "--select", "+feat_user_authentication_events", "landing_audit",
+    selection = ("build", "--select", "+feat_user_authentication_events", "+landing_audit",
                  "--exclude", "test_type:unit", "--indirect-selection", "cautious")
     project.run(*selection)
     before = feature_rows(project)
