@@ -21,7 +21,8 @@ def _parse_day(text: str) -> datetime:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     out: Path = args.out
-    wanted = {"days": args.days, "events_per_day": args.events_per_day, "seed": args.seed}
+    # the sources are part of what was simulated: an older generator's landing zone is a different one
+    wanted = {"days": args.days, "events_per_day": args.events_per_day, "seed": args.seed, "sources": list(SOURCES)}
     if args.end:
         wanted["end"] = args.end.isoformat()
     manifest_path = out / MANIFEST
