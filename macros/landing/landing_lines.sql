@@ -62,9 +62,11 @@
     Hubs write). Each row points back to its file, line (1 for a whole-file
     document) and record (its 1-based place in the batch, else 1).
 
-    `record` is null for a line that is not JSON (`raw_line` keeps its text)
-    and for an empty batch (`is_empty_batch`); blank lines are kept, so every
-    line can be accounted for.
+    Framing problems are decided here, once for every JSON source:
+    _record_quarantine_reason is malformed_json (a line that is not JSON;
+    `raw_line` keeps its text) or not_a_json_object; _record_ignored_reason is
+    blank_line or empty_batch. `record` is then null. Blank lines are kept, so
+    every line can be accounted for.
 -#}
 {% macro landing_json_records(landing_folder) -%}
     {%- set source_relation = source('landing', landing_folder) -%}
@@ -77,7 +79,8 @@
             null::timestamp as _ingested_at,
             null::varchar as raw_line,
             null::json as record,
-            null::boolean as is_empty_batch
+            null::varchar as _record_quarantine_reason,
+            null::varchar as _record_ignored_reason
         where false
     {%- else -%}
         with landed_files as (
@@ -165,8 +168,16 @@
             record_number as _source_record,
             ingested_at as _ingested_at,
             case when batch is null then unit_text else record::varchar end as raw_line,
-            record,
-            is_empty_batch
+            case when json_type(record) = 'OBJECT' then record end as record,
+            case
+                when is_empty_batch then null
+                when record is null and trim(unit_text) != '' then 'malformed_json'
+                when record is not null and json_type(record) != 'OBJECT' then 'not_a_json_object'
+            end as _record_quarantine_reason,
+            case
+                when is_empty_batch then 'empty_batch'
+                when record is null and trim(unit_text) = '' then 'blank_line'
+            end as _record_ignored_reason
         from records
     {%- endif -%}
 {%- endmacro %}

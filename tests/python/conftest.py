@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -59,6 +60,23 @@ class DbtProject:
             return con.sql(sql).fetchall()
         finally:
             con.close()
+
+
+OCSF_CLASS_MODELS = ("authentication", "authorize_session", "process_activity", "api_activity")
+
+
+def staged_event_counts(project: DbtProject, source: str) -> Counter:
+    """A source's events in every OCSF class model, counted as raw_reference
+    counts them: by (class_uid, activity_id, status_id), API Activity's verb left out."""
+    union = " union all ".join(
+        f"select class_uid, activity_id, status_id from ocsf_{name} where source_name = '{source}'"
+        for name in OCSF_CLASS_MODELS
+    )
+    staged = Counter()
+    for class_uid, activity_id, status_id, count in project.query(
+            f"select class_uid, activity_id, status_id, count(*) from ({union}) group by all"):
+        staged[(class_uid, None if class_uid == 6003 else activity_id, status_id)] += count
+    return staged
 
 
 def simulate_landing(out: Path, days: int, events_per_day: int, seed: int, end: str) -> dict:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 import raw_reference
-from conftest import DbtProject, simulate_landing
+from conftest import DbtProject, simulate_landing, staged_event_counts
 
 pytestmark = pytest.mark.dbt
 
@@ -64,19 +64,6 @@ def ocsf_events(project: DbtProject) -> list[tuple]:
     )
 
 
-def staged_events(project: DbtProject, source: str) -> Counter:
-    """Staged events of a source in every OCSF class, as raw_reference counts them."""
-    union = " union all ".join(
-        f"select class_uid, activity_id, status_id from ocsf_{name} where source_name = '{source}'"
-        for name in ("authentication", "authorize_session", "process_activity", "api_activity")
-    )
-    staged = Counter()
-    for class_uid, activity_id, status_id, count in project.query(
-            f"select class_uid, activity_id, status_id, count(*) from ({union}) group by all"):
-        staged[(class_uid, None if class_uid == 6003 else activity_id, status_id)] += count
-    return staged
-
-
 # ---------------------------------------------------------------- the demo build
 
 
@@ -93,7 +80,7 @@ def test_every_raw_record_is_accounted_for(demo_build):
 def test_staged_events_match_an_independent_read_of_the_raw_files(demo_build, source):
     expected = raw_reference.expected_events(Path(demo_build.vars["landing_dir"]), source)
     assert sum(expected.values()) > 100
-    assert staged_events(demo_build, source) == expected
+    assert staged_event_counts(demo_build, source) == expected
 
 
 def test_event_grain_features_equal_the_brute_force_reference(demo_build):
@@ -180,12 +167,12 @@ def test_the_same_file_landed_twice_adds_no_events(tmp_path):
                  "--exclude", "test_type:unit", "--indirect-selection", "cautious")
     project.run(*selection)
     before = feature_rows(project)
-    staged_before = {source: staged_events(project, source) for source in raw_reference.READERS}
+    staged_before = {source: staged_event_counts(project, source) for source in raw_reference.READERS}
     for path in list(landing.glob("*/*")):
         shutil.copy2(path, path.with_name("redelivered_" + path.name))
     project.run(*selection)
     assert feature_rows(project) == before
-    assert {source: staged_events(project, source) for source in raw_reference.READERS} == staged_before
+    assert {source: staged_event_counts(project, source) for source in raw_reference.READERS} == staged_before
     # every record that was staged now stands in two files: one copy staged, the other a duplicate
     outcomes = dict(project.query("select outcome, sum(record_count)::bigint from landing_audit group by 1"))
     assert outcomes["duplicate"] == outcomes["staged"] > 0

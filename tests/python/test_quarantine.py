@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import DbtProject
+from conftest import OCSF_CLASS_MODELS, DbtProject
 
 pytestmark = pytest.mark.dbt
 
@@ -114,7 +114,7 @@ def fixture_build(tmp_path_factory) -> DbtProject:
 
 STAGED_POINTERS = " union all ".join(
     f"select event_uid, _source_file, _source_line from ocsf_{name}"
-    for name in ("authentication", "authorize_session", "process_activity", "api_activity")
+    for name in OCSF_CLASS_MODELS
 )
 
 

@@ -17,14 +17,13 @@ from pathlib import Path
 import pytest
 
 import raw_reference
-from conftest import PROJECT_ROOT, DbtProject
+from conftest import OCSF_CLASS_MODELS, PROJECT_ROOT, DbtProject, staged_event_counts
 
 pytestmark = pytest.mark.dbt
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 SAMPLE_FOLDERS = {"windows": "windows", "sshd": "linux_sshd", "cloudtrail": "aws_cloudtrail", "entra": "entra_signin"}
 FIXTURES_LANDED_AT = datetime(2026, 6, 1, 0, 10, tzinfo=timezone.utc)
-CLASS_MODELS = ("authentication", "authorize_session", "process_activity", "api_activity")
 
 
 @pytest.fixture(scope="module")
@@ -47,18 +46,6 @@ def vendor_build(tmp_path_factory, samples_dir) -> DbtProject:
     return project
 
 
-def staged_events(project: DbtProject, source: str) -> Counter:
-    union = " union all ".join(
-        f"select class_uid, activity_id, status_id from ocsf_{name} where source_name = '{source}'"
-        for name in CLASS_MODELS
-    )
-    rows = project.query(f"select class_uid, activity_id, status_id, count(*) from ({union}) group by all")
-    staged = Counter()
-    for class_uid, activity_id, status_id, count in rows:
-        staged[(class_uid, None if class_uid == 6003 else activity_id, status_id)] += count
-    return staged
-
-
 def landing_of(project: DbtProject) -> Path:
     return Path(project.vars["landing_dir"])
 
@@ -67,7 +54,7 @@ def landing_of(project: DbtProject) -> Path:
 def test_staged_events_equal_an_independent_read_of_the_raw_files(vendor_build, source):
     expected = raw_reference.expected_events(landing_of(vendor_build), source)
     assert expected, f"no {source} events in the samples: the test would prove nothing"
-    assert staged_events(vendor_build, source) == expected
+    assert staged_event_counts(vendor_build, source) == expected
 
 
 def test_every_raw_record_of_every_file_is_accounted_for(vendor_build):
@@ -81,7 +68,7 @@ def test_windows_event_ids_land_in_their_ocsf_classes(vendor_build, samples_dir)
         for line in path.read_text(encoding="utf-8").splitlines():
             raw_ids[int(json.loads(line)["EventID"])] += 1
     staged = Counter()
-    for name in CLASS_MODELS:
+    for name in OCSF_CLASS_MODELS:
         rows = vendor_build.query(
             f"select metadata_event_code, count(*) from ocsf_{name} where source_name = 'windows' group by 1")
         staged.update({int(code): count for code, count in rows})

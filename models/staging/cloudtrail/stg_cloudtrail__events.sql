@@ -25,7 +25,7 @@ with raw_records as (
 parsed as (
     select
         *,
-        case when json_type(record) = 'OBJECT' then from_json(record, '{{ record_shape }}') end as trail
+        from_json(record, '{{ record_shape }}') as trail
     from raw_records
 ),
 
@@ -37,7 +37,8 @@ fields as (
         _ingested_at,
         raw_line,
         record,
-        is_empty_batch,
+        _record_quarantine_reason,
+        _record_ignored_reason,
         trail,
         struct_extract(trail, 'eventName') as event_name,
         struct_extract(trail, 'eventID') as event_id,
@@ -113,10 +114,7 @@ classified as (
     select
         *,
         case
-            when record is null and is_empty_batch then null
-            when record is null and trim(raw_line) != '' then 'malformed_json'
-            when record is null then null
-            when trail is null then 'not_a_json_object'
+            when record is null then _record_quarantine_reason
             when event_name is null then 'missing_event_name'
             when event_time_text is null then 'missing_timestamp'
             when event_at is null then 'unparseable_timestamp'
@@ -142,8 +140,7 @@ final as (
         _quarantine_reason,
         case
             when _quarantine_reason is not null then null
-            when is_empty_batch then 'empty_batch'
-            when record is null then 'blank_line'
+            when record is null then _record_ignored_reason
         end as _ignored_reason,
         raw_line,
 

@@ -24,12 +24,12 @@ with raw_records as (
 parsed as (
     select
         *,
-        case when json_type(record) = 'OBJECT' then from_json(record, '{{ record_shape }}') end as export_record,
+        from_json(record, '{{ record_shape }}') as export_record,
         case
             when
                 json_type(record, '$.properties') = 'OBJECT'
                 then from_json(record -> '$.properties', '{{ sign_in_shape }}')
-            when json_type(record) = 'OBJECT' then from_json(record, '{{ sign_in_shape }}')
+            else from_json(record, '{{ sign_in_shape }}')
         end as sign_in
     from raw_records
 ),
@@ -42,7 +42,8 @@ fields as (
         _ingested_at,
         raw_line,
         record,
-        is_empty_batch,
+        _record_quarantine_reason,
+        _record_ignored_reason,
         export_record,
         struct_extract(export_record, 'category') as category,
         struct_extract(sign_in, 'id') as sign_in_id,
@@ -107,10 +108,7 @@ classified as (
     select
         *,
         case
-            when record is null and is_empty_batch then null
-            when record is null and trim(raw_line) != '' then 'malformed_json'
-            when record is null then null
-            when export_record is null then 'not_a_json_object'
+            when record is null then _record_quarantine_reason
             when category is not null and category not ilike '%SignInLogs' then null
             when time_text is null then 'missing_timestamp'
             when event_at is null then 'unparseable_timestamp'
@@ -134,8 +132,7 @@ final as (
         _quarantine_reason,
         case
             when _quarantine_reason is not null then null
-            when is_empty_batch then 'empty_batch'
-            when record is null then 'blank_line'
+            when record is null then _record_ignored_reason
             when category is not null and category not ilike '%SignInLogs' then 'not_a_sign_in_log'
         end as _ignored_reason,
         raw_line,

@@ -27,7 +27,7 @@ country_codes as (
 parsed as (
     select
         *,
-        case when json_type(record) = 'OBJECT' then from_json(record, '{{ record_shape }}') end as log_event
+        from_json(record, '{{ record_shape }}') as log_event
     from raw_records
 ),
 
@@ -39,7 +39,8 @@ fields as (
         _ingested_at,
         raw_line,
         record,
-        is_empty_batch,
+        _record_quarantine_reason,
+        _record_ignored_reason,
         log_event,
         struct_extract(log_event, 'uuid') as event_uuid,
         struct_extract(log_event, 'published') as published_text,
@@ -107,10 +108,7 @@ classified as (
     select
         *,
         case
-            when record is null and is_empty_batch then null
-            when record is null and trim(raw_line) != '' then 'malformed_json'
-            when record is null then null
-            when log_event is null then 'not_a_json_object'
+            when record is null then _record_quarantine_reason
             when event_type is null then 'missing_event_type'
             when activity_id is null and is_ignored_event_type then null
             when activity_id is null then 'unmapped_event_type'
@@ -136,8 +134,7 @@ final as (
         _quarantine_reason,
         case
             when _quarantine_reason is not null then null
-            when is_empty_batch then 'empty_batch'
-            when record is null then 'blank_line'
+            when record is null then _record_ignored_reason
             when activity_id is null then 'event_type_not_of_interest'
         end as _ignored_reason,
         raw_line,
