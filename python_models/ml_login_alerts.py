@@ -1,4 +1,4 @@
-"""Score every authentication event with the model version just registered
+"""Score every logon's feature vector with the model version just registered
 and keep those at or above the alert threshold."""
 
 from secfeat import ml
@@ -7,7 +7,7 @@ from secfeat import ml
 def model(dbt, session):
     dbt.config(materialized="table")
     training_run = dbt.ref("ml_login_model_training").df().iloc[0]
-    events = dbt.ref("ml_login_training_events").df()
+    events = dbt.ref("feat_authentication_events").df()
     pipeline = ml.load_registered(
         dbt.config.get("mlflow_tracking_dir"), training_run["model_name"], training_run["model_version"]
     )

@@ -1,4 +1,4 @@
-"""Train the login risk model on the labelled events and register it in MLflow.
+"""Train the login risk model on the point-in-time training set and register it in MLflow.
 
 Returns one row describing the run; MLflow logging is the only side effect.
 """
@@ -10,10 +10,10 @@ from secfeat import ml
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    training_events = dbt.ref("ml_login_training_events").df()
-    training_events["label"] = training_events["is_incident"].astype(int)
+    training_set = dbt.ref("feat_login_training_set").df()
+    training_set["label"] = training_set["is_positive"].astype(int)
 
-    trained = ml.train(training_events, ml.LOGIN_FEATURES, "label", "event_at")
+    trained = ml.train(training_set, ml.LOGIN_FEATURES, "label", "label_at")
     run_id, version = ml.log_and_register(
         trained,
         dbt.config.get("mlflow_tracking_dir"),

@@ -14,18 +14,21 @@
       * as of given times (probes='<relation>'): one output row per probe row
         (entity, time), with the features exactly at that time. Probes never
         count as events, so a window that has emptied reads 0. Entity-latest
-        tables are probes at the build time.
+        tables are probes at the build time; training sets, probes at label times.
 
     Arguments:
       relation          relation or CTE name holding the events
-      entity_key        column identifying the entity (same name in probes)
-      time_column       event time column, UTC timestamp (same name in probes)
+      entity_key        column, or list of columns, identifying the entity
+                        (same names in probes)
+      time_column       event time column, UTC timestamp
       features          list of {name, aggregate, window, expression?, filter?}
                           aggregate: count | count_distinct | sum | max | min
                           window:    '<n> seconds|minutes|hours|days'
                           expression: what to aggregate (default: 1)
                           filter:    SQL condition on the event (default: true)
-      probes            relation or CTE name of (entity_key, probe_time_column, ...)
+                          transform: SQL on the aggregate, '{value}' standing for
+                                     it (e.g. '{value} <= 1'); default: the value
+      probes            relation or CTE name of (entity_key..., probe_time_column, ...)
       probe_time_column the probes' time column (default: time_column)
       ingested_at_column  event grain, incremental models only: the column
                           that says when an event arrived
@@ -34,31 +37,41 @@
     relation, entity_key, time_column, features,
     probes=none, probe_time_column=none, ingested_at_column=none
 ) -%}
+    {%- set entity_columns = [entity_key] if entity_key is string else entity_key -%}
     {%- set longest_window_us = secfeat.longest_window_microseconds(features) -%}
     {%- if probes is none -%}
-        {{ secfeat._rolling_window_at_events(relation, entity_key, time_column, features, ingested_at_column, longest_window_us) }}
+        {{ secfeat._rolling_window_at_events(
+            relation, entity_columns, time_column, features, ingested_at_column, longest_window_us
+        ) }}
     {%- else -%}
         {{ secfeat._rolling_window_at_probes(
-            relation, entity_key, time_column, features, probes, probe_time_column or time_column, longest_window_us
+            relation, entity_columns, time_column, features, probes, probe_time_column or time_column,
+            longest_window_us
         ) }}
     {%- endif -%}
 {%- endmacro %}
 
 
-{% macro _rolling_window_at_events(relation, entity_key, time_column, features, ingested_at_column, longest_window_us) -%}
+{% macro _rolling_window_at_events(relation, entity_columns, time_column, features, ingested_at_column, longest_window_us) -%}
     {%- set incremental = ingested_at_column is not none and is_incremental() -%}
+    {%- set helper_columns = ['_rw_at_us'] + (['_rw_changed_from'] if incremental else []) -%}
+    {%- for feature in features -%}
+        {%- do helper_columns.append('_rw_input_' ~ loop.index) -%}
+    {%- endfor -%}
     with
     {% if incremental -%}
         _rw_changed_entities as (
             -- >= : rows ingested in the same instant as the watermark are redone, never missed
             select
-                {{ entity_key }} as _rw_entity,
+                {%- for column in entity_columns %}
+                    {{ column }},
+                {%- endfor %}
                 min({{ time_column }}) as _rw_changed_from
             from {{ relation }}
             where {{ ingested_at_column }} >= (
                 select coalesce(max({{ ingested_at_column }}), '1900-01-01'::timestamp) from {{ this }}
             )
-            group by 1
+            group by {% for column in entity_columns %}{{ loop.index }}{% if not loop.last %}, {% endif %}{% endfor %}
         ),
 
         _rw_history as (
@@ -67,7 +80,11 @@
                 _rw_changed_entities._rw_changed_from
             from {{ relation }} as _rw_events
             inner join _rw_changed_entities
-                on _rw_events.{{ entity_key }} is not distinct from _rw_changed_entities._rw_entity
+                on
+                {%- for column in entity_columns %}
+                    {% if not loop.first %}and {% endif -%}
+                    _rw_events.{{ column }} is not distinct from _rw_changed_entities.{{ column }}
+                {%- endfor %}
             where
                 {{ secfeat.epoch_microseconds('_rw_events.' ~ time_column) }}
                 > {{ secfeat.epoch_microseconds('_rw_changed_entities._rw_changed_from') }} - {{ longest_window_us }}
@@ -93,21 +110,14 @@
         select
             *,
             {%- for feature in features %}
-                {{ secfeat._rolling_window_aggregate(feature, '_rw_input_' ~ loop.index, entity_key) }}
+                {{ secfeat.rolling_window_aggregate(feature, '_rw_input_' ~ loop.index, entity_columns, '_rw_at_us') }}
                 as {{ feature.name }}
                 {%- if not loop.last %},{% endif %}
             {%- endfor %}
         from _rw_ordered
     )
 
-    select
-        * exclude (
-            _rw_at_us,
-            {%- if incremental %} _rw_changed_from,{% endif %}
-            {%- for feature in features %}
-                _rw_input_{{ loop.index }}{% if not loop.last %},{% endif %}
-            {%- endfor %}
-        )
+    select {{ secfeat.star_except(helper_columns) }}
     from _rw_windowed
     {%- if incremental %}
         where {{ time_column }} >= _rw_changed_from
@@ -115,7 +125,11 @@
 {%- endmacro %}
 
 
-{% macro _rolling_window_at_probes(relation, entity_key, time_column, features, probes, probe_time_column, longest_window_us) -%}
+{% macro _rolling_window_at_probes(relation, entity_columns, time_column, features, probes, probe_time_column, longest_window_us) -%}
+    {%- set stream_entities = [] -%}
+    {%- for column in entity_columns -%}
+        {%- do stream_entities.append('_rw_entity_' ~ loop.index) -%}
+    {%- endfor -%}
     with _rw_probes as (
         select
             *,
@@ -130,10 +144,17 @@
         from _rw_probes
     ),
 
+    _rw_probed_entities as (
+        select distinct {{ entity_columns | join(', ') }}
+        from _rw_probes
+    ),
+
     _rw_stream as (
-        -- only the history some probe's longest window can reach
+        -- only the history of probed entities that some probe's longest window can reach
         select
-            _rw_events.{{ entity_key }} as _rw_entity,
+            {%- for column in entity_columns %}
+                _rw_events.{{ column }} as _rw_entity_{{ loop.index }},
+            {%- endfor %}
             {{ secfeat.epoch_microseconds('_rw_events.' ~ time_column) }} as _rw_at_us,
             null::bigint as _rw_probe_id,
             {%- for feature in features %}
@@ -141,17 +162,24 @@
                 {%- if not loop.last %},{% endif %}
             {%- endfor %}
         from {{ relation }} as _rw_events
+        inner join _rw_probed_entities
+            on
+            {%- for column in entity_columns %}
+                {% if not loop.first %}and {% endif -%}
+                _rw_events.{{ column }} is not distinct from _rw_probed_entities.{{ column }}
+            {%- endfor %}
         cross join _rw_probe_span
         where
             {{ secfeat.epoch_microseconds('_rw_events.' ~ time_column) }} > _rw_probe_span._rw_from_us
             and {{ secfeat.epoch_microseconds('_rw_events.' ~ time_column) }} <= _rw_probe_span._rw_to_us
-            and _rw_events.{{ entity_key }} in (select _rw_probes.{{ entity_key }} from _rw_probes)
 
         union all
 
         -- probes carry no input, so they never count toward any feature
         select
-            {{ entity_key }} as _rw_entity,
+            {%- for column in entity_columns %}
+                {{ column }} as _rw_entity_{{ loop.index }},
+            {%- endfor %}
             {{ secfeat.epoch_microseconds(probe_time_column) }} as _rw_at_us,
             _rw_probe_id,
             {%- for feature in features %}
@@ -165,7 +193,7 @@
         select
             _rw_probe_id,
             {%- for feature in features %}
-                {{ secfeat._rolling_window_aggregate(feature, '_rw_input_' ~ loop.index, '_rw_entity') }}
+                {{ secfeat.rolling_window_aggregate(feature, '_rw_input_' ~ loop.index, stream_entities, '_rw_at_us') }}
                 as {{ feature.name }}
                 {%- if not loop.last %},{% endif %}
             {%- endfor %}
@@ -173,7 +201,7 @@
     )
 
     select
-        _rw_probes.* exclude (_rw_probe_id),
+        {{ secfeat.star_except(['_rw_probe_id'], '_rw_probes') }},
         {%- for feature in features %}
             _rw_windowed.{{ feature.name }}
             {%- if not loop.last %},{% endif %}
@@ -197,27 +225,52 @@
 {%- endmacro %}
 
 
-{% macro _rolling_window_aggregate(feature, input_column, partition_column) -%}
+{#- One feature's aggregate over the frame (t - window, t] of its entity, with
+    rows ordered by integer microseconds. Dispatched: engines without
+    count(distinct) over a range frame need another formulation. -#}
+{% macro rolling_window_aggregate(feature, input_column, partition_columns, order_column) -%}
+    {{ return(adapter.dispatch('rolling_window_aggregate', 'secfeat')(
+        feature, input_column, partition_columns, order_column
+    )) }}
+{%- endmacro %}
+
+{% macro default__rolling_window_aggregate(feature, input_column, partition_columns, order_column) -%}
     {%- set aggregate = feature.aggregate -%}
+    {%- set transform = feature.get('transform', '{value}') -%}
     {%- set frame -%}
         over (
-            partition by {{ partition_column }}
-            order by _rw_at_us
+            partition by {{ partition_columns | join(', ') }}
+            order by {{ order_column }}
             range between {{ secfeat.window_microseconds(feature.window) - 1 }} preceding and current row
         )
     {%- endset -%}
     {%- if aggregate == 'count' -%}
-        count({{ input_column }}) {{ frame }}
+        {%- set value = 'count(' ~ input_column ~ ') ' ~ frame -%}
     {%- elif aggregate == 'count_distinct' -%}
-        count(distinct {{ input_column }}) {{ frame }}
+        {%- set value = 'count(distinct ' ~ input_column ~ ') ' ~ frame -%}
     {%- elif aggregate == 'sum' -%}
-        coalesce(sum({{ input_column }}) {{ frame }}, 0)
+        {%- set value = 'coalesce(sum(' ~ input_column ~ ') ' ~ frame ~ ', 0)' -%}
     {%- elif aggregate in ('max', 'min') -%}
-        {{ aggregate }}({{ input_column }}) {{ frame }}
+        {%- set value = aggregate ~ '(' ~ input_column ~ ') ' ~ frame -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
             "rolling_window: feature '" ~ feature.name ~ "' has aggregate '" ~ aggregate
             ~ "'; use count, count_distinct, sum, max or min"
         ) }}
     {%- endif -%}
+    {{ transform | replace('{value}', '(' ~ value ~ ')') }}
+{%- endmacro %}
+
+
+{#- Every column of the current relation but `columns`. -#}
+{% macro star_except(columns, relation_alias=none) -%}
+    {{ return(adapter.dispatch('star_except', 'secfeat')(columns, relation_alias)) }}
+{%- endmacro %}
+
+{% macro default__star_except(columns, relation_alias) -%}
+    {%- if relation_alias %}{{ relation_alias }}.{% endif %}* exclude ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro bigquery__star_except(columns, relation_alias) -%}
+    {%- if relation_alias %}{{ relation_alias }}.{% endif %}* except ({{ columns | join(', ') }})
 {%- endmacro %}

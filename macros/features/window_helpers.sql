@@ -64,3 +64,21 @@
 {% macro duckdb__current_utc_timestamp() -%}
     timezone('UTC', now())
 {%- endmacro %}
+
+
+{#- Whether a string matches a regular expression (case-insensitive). -#}
+{% macro matches_pattern(expression, pattern) -%}
+    {{ return(adapter.dispatch('matches_pattern', 'secfeat')(expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__matches_pattern(expression, pattern) -%}
+    regexp_like({{ expression }}, '{{ pattern }}', 'i')
+{%- endmacro %}
+
+{% macro duckdb__matches_pattern(expression, pattern) -%}
+    regexp_matches({{ expression }}, '{{ pattern }}', 'i')
+{%- endmacro %}
+
+{% macro spark__matches_pattern(expression, pattern) -%}
+    lower({{ expression }}) rlike lower('{{ pattern }}')
+{%- endmacro %}

@@ -6,31 +6,36 @@
         on_schema_change='fail',
     )
 }}
-{#- The user's features at every authentication event: what a detection
-    scores. Incremental by ingest time; late events recompute the later rows
-    of their user that they change (see the rolling_window macro). -#}
-with authentication as (
+{#- The user's features at every logon. Incremental by ingest time; late
+    events recompute the later rows of their user that they change (see the
+    rolling_window macro). -#}
+with user_activity as (
+    select * from {{ ref('int_user_activity_events') }}
+),
+
+features as (
+    {{ secfeat.rolling_window(
+        relation='user_activity',
+        entity_key='user_key',
+        time_column='event_at',
+        features=secfeat.user_features(),
+        ingested_at_column='_ingested_at',
+    ) }}
+),
+
+logons as (
     select
         event_uid,
         user_key,
         source_name,
         src_endpoint_ip,
+        src_endpoint_location_country,
         status_id,
         event_at,
-        _ingested_at
-    from {{ ref('ocsf_authentication') }}
-    -- logons only: logoffs, Kerberos tickets and credential checks are not logins
-    where user_key is not null and activity_id = 1
-),
-
-features as (
-    {{ secfeat.rolling_window(
-        relation='authentication',
-        entity_key='user_key',
-        time_column='event_at',
-        features=secfeat.user_authentication_features(),
-        ingested_at_column='_ingested_at',
-    ) }}
+        _ingested_at,
+        {{ secfeat.user_features() | map(attribute='name') | join(',\n        ') }}
+    from features
+    where activity_kind = 'logon'
 )
 
-select * from features
+select * from logons

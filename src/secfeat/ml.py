@@ -19,13 +19,18 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-# The feature columns a login model reads, in the order the pipeline expects.
+# The feature columns a login model reads, in the order the pipeline expects:
+# the shared features of macros/features/feature_definitions.sql.
 LOGIN_FEATURES = [
     "failed_logins_1h",
     "failed_logins_24h",
     "successful_logins_7d",
     "distinct_src_ips_24h",
-    "is_failure",
+    "login_geo_diversity_7d",
+    "privileged_action_count_24h",
+    "rare_process_count_24h",
+    "is_new_src_ip_30d",
+    "distinct_users_failed_1h",
 ]
 
 # skops refuses to load types it was not told to trust. These are the ones our
@@ -65,9 +70,15 @@ def build_pipeline(kind: str, seed: int = 0) -> Pipeline:
     )
 
 
+def feature_matrix(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """The features as floats; a feature with no value (e.g. per-IP features
+    of a logon without a source IP) reads 0."""
+    return frame[features].astype("float64").fillna(0.0)
+
+
 def risk_scores(pipeline: Pipeline, frame: pd.DataFrame, features: list[str]) -> np.ndarray:
     """Scores in [0, 1], higher is riskier, for either kind of pipeline."""
-    matrix = frame[features].astype("float64")
+    matrix = feature_matrix(frame, features)
     if hasattr(pipeline, "predict_proba") and hasattr(pipeline[-1], "predict_proba"):
         return pipeline.predict_proba(matrix)[:, 1]
     # IsolationForest: score_samples is minus the anomaly score, which lies in (0, 1].
@@ -111,7 +122,7 @@ def train(frame: pd.DataFrame, features: list[str], label_column: str, time_colu
     if kind == "auto":
         kind = "supervised" if labels.nunique() == 2 else "unsupervised"
     pipeline = build_pipeline(kind, seed)
-    matrix = train_rows[features].astype("float64")
+    matrix = feature_matrix(train_rows, features)
     if kind == "supervised":
         pipeline.fit(matrix, labels)
     else:

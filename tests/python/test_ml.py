@@ -18,7 +18,11 @@ def _events(n: int = 2000, seed: int = 0) -> pd.DataFrame:
         "failed_logins_24h": np.where(label, rng.integers(20, 200, n), rng.poisson(0.5, n)),
         "successful_logins_7d": rng.poisson(20, n),
         "distinct_src_ips_24h": np.where(label, rng.integers(2, 6, n), rng.integers(1, 3, n)),
-        "is_failure": np.where(label, 1, (rng.random(n) < 0.04).astype(int)),
+        "login_geo_diversity_7d": rng.integers(0, 2, n),
+        "privileged_action_count_24h": np.where(label, rng.integers(0, 40, n), rng.poisson(0.3, n)),
+        "rare_process_count_24h": np.where(label, rng.integers(0, 3, n), 0),
+        "is_new_src_ip_30d": np.where(rng.random(n) < 0.2, None, rng.random(n) < np.where(label, 0.7, 0.05)),
+        "distinct_users_failed_1h": np.where(label, rng.integers(1, 30, n), rng.poisson(0.05, n)),
         "event_at": pd.date_range("2026-01-01", periods=n, freq="min"),
         "label": label.astype(int),
     })

@@ -1,0 +1,31 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_uid',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+{#- Per (user, source IP) features at every logon that has a source IP. -#}
+with logons as (
+    select
+        event_uid,
+        user_key,
+        src_endpoint_ip,
+        event_at,
+        _ingested_at
+    from {{ ref('int_user_activity_events') }}
+    where activity_kind = 'logon' and src_endpoint_ip is not null
+),
+
+features as (
+    {{ secfeat.rolling_window(
+        relation='logons',
+        entity_key=['user_key', 'src_endpoint_ip'],
+        time_column='event_at',
+        features=secfeat.user_src_ip_features(),
+        ingested_at_column='_ingested_at',
+    ) }}
+)
+
+select * from features

@@ -1,0 +1,35 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_uid',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+{#- Every process launch with how widely its process ran across the estate in
+    the 30 days up to it: point in time, so a launch is judged only by the
+    launches before it (and at the same instant). -#}
+with process_launches as (
+    select
+        event_uid,
+        user_key,
+        source_name,
+        device_hostname,
+        lower(coalesce(process_file_path, process_name)) as process_key,
+        event_at,
+        _ingested_at
+    from {{ ref('ocsf_process_activity') }}
+    where activity_id = 1 and coalesce(process_file_path, process_name) is not null
+),
+
+prevalence as (
+    {{ secfeat.rolling_window(
+        relation='process_launches',
+        entity_key='process_key',
+        time_column='event_at',
+        features=secfeat.process_prevalence_features(),
+        ingested_at_column='_ingested_at',
+    ) }}
+)
+
+select * from prevalence

@@ -1,0 +1,85 @@
+{#- What a user did, from the OCSF models, as one stream the user features
+    read: logons, privileged actions (Authorize Session privilege assignments,
+    role assumptions into privileged roles) and process launches. -#}
+with logons as (
+    select
+        event_uid,
+        'logon' as activity_kind,
+        user_key,
+        source_name,
+        src_endpoint_ip,
+        src_endpoint_location_country,
+        status_id,
+        null::boolean as is_rare_process,
+        event_at,
+        _ingested_at
+    from {{ ref('ocsf_authentication') }}
+    -- logons only: logoffs, Kerberos tickets and credential checks are not logins
+    where activity_id = 1 and user_key is not null
+),
+
+privilege_assignments as (
+    select
+        event_uid,
+        'privileged_action' as activity_kind,
+        user_key,
+        source_name,
+        null::varchar as src_endpoint_ip,
+        null::varchar as src_endpoint_location_country,
+        status_id,
+        null::boolean as is_rare_process,
+        event_at,
+        _ingested_at
+    from {{ ref('ocsf_authorize_session') }}
+    where user_key is not null
+),
+
+privileged_role_assumptions as (
+    -- the role is the authenticated user; whoever assumed it (the actor) acted
+    select
+        event_uid,
+        'privileged_action' as activity_kind,
+        lower(actor_user_name) as user_key,
+        source_name,
+        src_endpoint_ip,
+        src_endpoint_location_country,
+        status_id,
+        null::boolean as is_rare_process,
+        event_at,
+        _ingested_at
+    from {{ ref('ocsf_authentication') }}
+    where
+        activity_id = 1
+        and status_id = 1
+        and actor_user_name is not null
+        and {{ secfeat.matches_pattern('user_uid', var('privileged_role_uid_pattern')) }}
+),
+
+process_launches as (
+    select
+        event_uid,
+        'process_launch' as activity_kind,
+        user_key,
+        source_name,
+        null::varchar as src_endpoint_ip,
+        null::varchar as src_endpoint_location_country,
+        1 as status_id,
+        devices_launching_process_30d <= {{ var('rare_process_max_devices') }} as is_rare_process,
+        event_at,
+        -- a launch's rarity changes when launches in its window arrive, however late
+        prevalence_inputs_ingested_at as _ingested_at
+    from {{ ref('int_process_launch_prevalence') }}
+    where user_key is not null
+),
+
+unioned as (
+    select * from logons
+    union all
+    select * from privilege_assignments
+    union all
+    select * from privileged_role_assumptions
+    union all
+    select * from process_launches
+)
+
+select * from unioned
