@@ -53,6 +53,18 @@ class DbtProject:
             failures = [(r.node.name, r.message) for r in results if r.status in ("error", "fail")]
             pytest.fail(f"dbt {' '.join(args)} failed: {result.exception or failures}")
 
+    def execute(self, statements: list) -> None:
+        """Run SQL statements (text, or (text, parameters)) in one transaction."""
+        con = duckdb.connect(str(self.database))
+        try:
+            con.begin()
+            for statement in statements:
+                sql, parameters = (statement, None) if isinstance(statement, str) else statement
+                con.execute(sql, parameters)
+            con.commit()
+        finally:
+            con.close()
+
     def query(self, sql: str) -> list[tuple]:
         # same configuration as dbt-duckdb's connection, which stays open in this process
         con = duckdb.connect(str(self.database))
