@@ -36,6 +36,12 @@ class DbtProject:
         }
 
     def run(self, *args: str) -> None:
+        failures = self.attempt(*args)
+        if failures is not None:
+            pytest.fail(f"dbt {' '.join(args)} failed: {failures}")
+
+    def attempt(self, *args: str):
+        """Run dbt; None when it succeeded, else what failed."""
         from dbt.cli.main import dbtRunner
 
         os.environ["SECFEAT_DUCKDB_PATH"] = str(self.database)
@@ -48,10 +54,10 @@ class DbtProject:
             "--vars", json.dumps(self.vars),
             "--quiet",
         ])
-        if not result.success:
-            results = getattr(result.result, "results", None) or []
-            failures = [(r.node.name, r.message) for r in results if r.status in ("error", "fail")]
-            pytest.fail(f"dbt {' '.join(args)} failed: {result.exception or failures}")
+        if result.success:
+            return None
+        results = getattr(result.result, "results", None) or []
+        return result.exception or [(r.node.name, r.message) for r in results if r.status in ("error", "fail")]
 
     def execute(self, statements: list) -> None:
         """Run SQL statements (text, or (text, parameters)) in one transaction."""

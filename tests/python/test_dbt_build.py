@@ -13,55 +13,23 @@ import pytest
 
 import raw_reference
 from conftest import DbtProject, simulate_landing, staged_event_counts
+from feature_reference import EVENT_FEATURES, USER_FEATURES, Reference, ocsf_inputs
 
 pytestmark = pytest.mark.dbt
 
-WINDOWS = {"failed_logins_1h": timedelta(hours=1), "failed_logins_24h": timedelta(hours=24),
-           "successful_logins_7d": timedelta(days=7), "distinct_src_ips_24h": timedelta(hours=24)}
-FEATURES = list(WINDOWS)
+PROJECT_VARS = raw_reference.PROJECT_VARS
 
 
-# ---------------------------------------------------------------- references
-
-
-def reference_features(events: list[tuple], as_of: datetime | None = None) -> dict:
-    """Brute force, straight from the boundary rule t - window < e <= t.
-    events: (event_uid, user_key, event_at, status_id, src_ip). Returns
-    {event_uid: {feature: value}} at each event, or {user: {...}} as of a time."""
-    by_user = defaultdict(list)
-    for uid, user, at, status, ip in events:
-        by_user[user].append((at, status, ip, uid))
-
-    def values(history, t):
-        def inside(window):
-            return [e for e in history if t - window < e[0] <= t]
-        return {
-            "failed_logins_1h": sum(1 for e in inside(WINDOWS["failed_logins_1h"]) if e[1] == 2),
-            "failed_logins_24h": sum(1 for e in inside(WINDOWS["failed_logins_24h"]) if e[1] == 2),
-            "successful_logins_7d": sum(1 for e in inside(WINDOWS["successful_logins_7d"]) if e[1] == 1),
-            "distinct_src_ips_24h": len({e[2] for e in inside(WINDOWS["distinct_src_ips_24h"]) if e[2] is not None}),
-        }
-
-    result = {}
-    for user, history in by_user.items():
-        if as_of is None:
-            for at, _, _, uid in history:
-                result[uid] = values(history, at)
-        elif min(e[0] for e in history) <= as_of:
-            result[user] = values(history, as_of)
-    return result
+def reference(project: DbtProject) -> Reference:
+    """The brute-force reference on the OCSF rows the project staged."""
+    return Reference(ocsf_inputs(project.query, project.vars.get("privileged_role_uid_pattern",
+                                                                 PROJECT_VARS["privileged_role_uid_pattern"])),
+                     project.vars.get("rare_process_max_devices", PROJECT_VARS["rare_process_max_devices"]))
 
 
 def feature_rows(project: DbtProject) -> dict:
-    rows = project.query(f"select event_uid, {', '.join(FEATURES)} from feat_user_authentication_events")
-    return {row[0]: dict(zip(FEATURES, row[1:])) for row in rows}
-
-
-def ocsf_events(project: DbtProject) -> list[tuple]:
-    return project.query(
-        "select event_uid, user_key, event_at, status_id, src_endpoint_ip from ocsf_authentication "
-        "where activity_id = 1"
-    )
+    rows = project.query(f"select event_uid, {', '.join(EVENT_FEATURES)} from feat_authentication_events")
+    return {row[0]: dict(zip(EVENT_FEATURES, row[1:])) for row in rows}
 
 
 # ---------------------------------------------------------------- the demo build
@@ -84,7 +52,7 @@ def test_staged_events_match_an_independent_read_of_the_raw_files(demo_build, so
 
 
 def test_event_grain_features_equal_the_brute_force_reference(demo_build):
-    expected = reference_features(ocsf_events(demo_build))
+    expected = reference(demo_build).at_every_logon()
     actual = feature_rows(demo_build)
     assert len(actual) == len(expected) > 1000
     mismatched = [uid for uid in expected if actual.get(uid) != expected[uid]]
@@ -93,15 +61,19 @@ def test_event_grain_features_equal_the_brute_force_reference(demo_build):
 
 def test_entity_latest_features_equal_the_reference_as_of_the_var(demo_build):
     as_of = datetime.fromisoformat(demo_build.vars["as_of"])
-    expected = reference_features(ocsf_events(demo_build), as_of=as_of)
-    rows = demo_build.query(f"select user_key, as_of_at, {', '.join(FEATURES)} from feat_user_latest")
+    expected = reference(demo_build)
+    rows = demo_build.query(f"select user_key, as_of_at, {', '.join(USER_FEATURES)} from feat_user_latest")
     assert {row[1] for row in rows} == {as_of}
-    assert {row[0]: dict(zip(FEATURES, row[2:])) for row in rows} == expected
+    assert {row[0]: dict(zip(USER_FEATURES, row[2:])) for row in rows} == expected.users_as_of(as_of)
+    assert dict(demo_build.query("select src_endpoint_ip, distinct_users_failed_1h from feat_src_ip_latest")) \
+        == expected.src_ips_as_of(as_of)
 
 
 def test_a_second_build_with_nothing_new_changes_nothing(demo_build):
     before = feature_rows(demo_build)
-    demo_build.run("build", "--select", "feat_user_authentication_events")
+    demo_build.run("build", "--select", "int_process_launch_prevalence", "int_user_activity_events",
+                   "feat_user_authentication_events", "feat_user_src_ip_authentication_events",
+                   "feat_src_ip_authentication_events", "feat_authentication_events")
     assert feature_rows(demo_build) == before
 
 
@@ -143,7 +115,7 @@ def test_incremental_builds_with_late_files_equal_a_full_refresh(tmp_path):
     simulate_landing(complete, days=4, events_per_day=2500, seed=9, end="2026-04-01")
     landing = tmp_path / "landing"
     incremental = DbtProject(tmp_path / "incremental", landing)
-    selection = ("build", "--select", "+feat_user_authentication_events", "--exclude", "test_type:unit",
+    selection = ("build", "--select", "+feat_authentication_events", "--exclude", "test_type:unit",
                  "--indirect-selection", "cautious")
     for day in sorted(p.name.split("_")[1] for p in (complete / "windows").iterdir()):
         for source in raw_reference.READERS:
@@ -151,7 +123,7 @@ def test_incremental_builds_with_late_files_equal_a_full_refresh(tmp_path):
             for path in (complete / source).glob(f"*_{day}.*"):
                 shutil.copy2(path, landing / source / path.name)  # keeps the landing time
         incremental.run(*selection)
-        expected = reference_features(ocsf_events(incremental))
+        expected = reference(incremental).at_every_logon()
         assert feature_rows(incremental) == expected, f"after landing {day}"
 
     full = DbtProject(tmp_path / "full", landing)
@@ -163,7 +135,7 @@ def test_the_same_file_landed_twice_adds_no_events(tmp_path):
     landing = tmp_path / "landing"
     simulate_landing(landing, days=2, events_per_day=1500, seed=2, end="2026-05-01")
     project = DbtProject(tmp_path / "wh", landing)
-    selection = ("build", "--select", "+feat_user_authentication_events", "+landing_audit",
+    selection = ("build", "--select", "+feat_authentication_events", "+landing_audit",
                  "--exclude", "test_type:unit", "--indirect-selection", "cautious")
     project.run(*selection)
     before = feature_rows(project)

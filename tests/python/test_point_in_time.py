@@ -1,0 +1,147 @@
+"""Point in time: the training set sees only what was knowable at each label's
+time, and the snapshot records what the warehouse knew when."""
+
+from __future__ import annotations
+
+import csv
+import random
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import raw_reference
+from conftest import DbtProject
+from feature_reference import EVENT_FEATURES, USER_FEATURES, Reference, ocsf_inputs
+
+pytestmark = pytest.mark.dbt
+
+TRAINING_COLUMNS = ("label_id", "label_source", "user_key", "src_endpoint_ip", "label_at", "is_positive",
+                    *EVENT_FEATURES)
+TRAINING_INPUTS = ("int_process_launch_prevalence", "int_user_activity_events", "feat_login_training_set")
+OCSF_TABLES = ("ocsf_authentication", "ocsf_authorize_session", "ocsf_process_activity")
+
+
+def _reference(project: DbtProject) -> Reference:
+    return Reference(ocsf_inputs(project.query, raw_reference.PROJECT_VARS["privileged_role_uid_pattern"]),
+                     raw_reference.PROJECT_VARS["rare_process_max_devices"])
+
+
+def _training_rows(project: DbtProject) -> dict:
+    rows = project.query(f"select {', '.join(TRAINING_COLUMNS)} from feat_login_training_set")
+    return {row[0]: dict(zip(TRAINING_COLUMNS[1:], row[1:])) for row in rows}
+
+
+def _copy_of(project: DbtProject, workdir: Path, **vars_) -> DbtProject:
+    """A second warehouse holding the same data, to change without touching the original."""
+    con = duckdb.connect(str(project.database))
+    con.execute("checkpoint")
+    con.close()
+    workdir.mkdir(parents=True)
+    kept = {name: value for name, value in project.vars.items() if name not in ("landing_dir", "mlflow_tracking_dir")}
+    copy = DbtProject(workdir, Path(project.vars["landing_dir"]), **{**kept, **vars_})
+    shutil.copy2(project.database, copy.database)
+    return copy
+
+
+def _incidents(landing: Path) -> list[dict]:
+    with (landing / "incidents.csv").open() as file:
+        return [{**row, "entity": row["entity"].lower(), "start_at": datetime.fromisoformat(row["start_at"]),
+                 "end_at": datetime.fromisoformat(row["end_at"])} for row in csv.DictReader(file)]
+
+
+def test_training_rows_equal_the_reference_as_of_each_label_time(demo_build):
+    reference = _reference(demo_build)
+    incidents = _incidents(Path(demo_build.vars["landing_dir"]))
+    rows = _training_rows(demo_build)
+    logons = {f"event:{logon.uid}": logon for logon in reference.inputs.logons}
+    dispositions = {f"alert:{alert_id}": (user, ip, at, disposition) for alert_id, user, ip, at, disposition in
+                    demo_build.query("select alert_id, lower(user_key), src_endpoint_ip, alerted_at, disposition "
+                                     "from reference.analyst_dispositions")}
+    assert rows.keys() == logons.keys() | dispositions.keys()
+
+    def in_incident(logon):
+        return any(incident["start_at"] <= logon.at <= incident["end_at"] and incident["entity"] == (
+            logon.user if incident["entity_type"] == "user" else logon.ip) for incident in incidents)
+
+    positives = 0
+    for label_id, row in rows.items():
+        if label_id in logons:
+            logon = logons[label_id]
+            expected = {"label_source": "incident", "user_key": logon.user, "src_endpoint_ip": logon.ip,
+                        "label_at": logon.at, "is_positive": in_incident(logon)}
+        else:
+            user, ip, at, disposition = dispositions[label_id]
+            expected = {"label_source": "analyst_disposition", "user_key": user, "src_endpoint_ip": ip,
+                        "label_at": at, "is_positive": disposition == "true_positive"}
+        expected |= reference.event_features(expected["user_key"], expected["src_endpoint_ip"], expected["label_at"])
+        assert row == expected, label_id
+        positives += row["is_positive"]
+    assert 0 < positives < len(rows)
+
+
+def test_training_features_never_depend_on_events_after_the_label_time(demo_build, tmp_path):
+    """Rebuild the training set from a warehouse that lost every event after a
+    cutoff: each label at or before the cutoff must keep exactly its values.
+    Analyst labels at random times (and exactly at events) join in."""
+    project = _copy_of(demo_build, tmp_path / "leakage")
+    rng = random.Random(4)
+    event_times = [row[0] for row in project.query("select event_at from ocsf_authentication where activity_id = 1")]
+    users = [row[0] for row in project.query("select distinct user_key from int_user_activity_events")]
+    ips = [row[0] for row in project.query("select distinct src_endpoint_ip from ocsf_authentication")]
+    probes = [(f"leak-{n}", rng.choice(users), rng.choice(ips), rng.choice(event_times) + rng.choice(
+        (timedelta(0), timedelta(minutes=rng.randint(1, 3000)))), "false_positive") for n in range(300)]
+    project.execute([("insert into reference.analyst_dispositions "
+                      "(alert_id, user_key, src_endpoint_ip, alerted_at, disposition) values (?, ?, ?, ?, ?)",
+                      list(probe)) for probe in probes])
+    project.run("run", "--full-refresh", "--select", *TRAINING_INPUTS)
+    everything = _training_rows(project)
+
+    first, last = min(event_times), max(event_times)
+    for cutoff in sorted((first + (last - first) * rng.uniform(0.3, 0.9) for _ in range(2)), reverse=True):
+        project.execute([(f"delete from {table} where event_at > ?", [cutoff]) for table in OCSF_TABLES])
+        project.run("run", "--full-refresh", "--select", *TRAINING_INPUTS)
+        known_then = _training_rows(project)
+        expected = {label: row for label, row in everything.items() if row["label_at"] <= cutoff}
+        assert len(expected) > 1000 and sum(label.startswith("alert:") for label in expected) > 50
+        assert {label: known_then.get(label) for label in expected} == expected, f"cutoff {cutoff}"
+
+
+def test_the_snapshot_records_what_the_warehouse_knew_when(demo_build, tmp_path):
+    """Builds as of three successive times, each followed by a snapshot: the
+    current rows are always the latest build, no user's ranges overlap, and
+    each range's values are the reference as of the build that opened it."""
+    as_of_end = datetime.fromisoformat(demo_build.vars["as_of"])
+    builds = [as_of_end - timedelta(hours=36), as_of_end - timedelta(hours=12), as_of_end]
+    reference = _reference(demo_build)
+    project = None
+    for number, as_of in enumerate(builds):
+        if project is None:
+            project = _copy_of(demo_build, tmp_path / "snapshots", as_of=str(as_of))
+            project.execute(["delete from snapshots.snap_user_latest_features"])
+        else:
+            project.vars["as_of"] = str(as_of)
+        project.run("run", "--select", "feat_user_latest")
+        project.run("snapshot")
+        current = {row[0]: dict(zip(USER_FEATURES, row[1:])) for row in project.query(
+            f"select user_key, {', '.join(USER_FEATURES)} from snapshots.snap_user_latest_features "
+            "where dbt_valid_to is null")}
+        assert current == reference.users_as_of(as_of), f"after build {number}"
+    project.run("test", "--select", "snap_user_latest_features")
+
+    history = project.query(f"select user_key, as_of_at, dbt_valid_from, dbt_valid_to, {', '.join(USER_FEATURES)} "
+                            "from snapshots.snap_user_latest_features order by user_key, dbt_valid_from")
+    assert len(history) > len(current)  # windows moved, so values changed between builds
+    for user_key, as_of_at, valid_from, valid_to, *values in history:
+        assert dict(zip(USER_FEATURES, values)) == reference.user_features(user_key, as_of_at)
+        assert valid_to is None or valid_from < valid_to
+
+    # the no-overlap test can fail: stretch one closed range over its successor
+    project.execute(["update snapshots.snap_user_latest_features "
+                     "set dbt_valid_to = dbt_valid_to + interval 1 second "
+                     "where dbt_scd_id = (select min(dbt_scd_id) from snapshots.snap_user_latest_features "
+                     "where dbt_valid_to is not null)"])
+    failures = project.attempt("test", "--select", "snap_user_latest_features")
+    assert failures and any("mutually_exclusive_ranges" in str(name) for name, _ in failures), failures
