@@ -1,7 +1,8 @@
--- What the model saw: each recent alert with the user's features at that
--- moment and the authentication events inside the 24-hour window behind it.
--- Compile with `dbt compile --select user_features_at_alert_time`, then run
--- target/compiled/.../user_features_at_alert_time.sql in the DuckDB CLI.
+-- What the model saw: each of the top alerts with the feature vector at the
+-- alerted logon, and the logons inside the 24-hour window behind it (the
+-- same boundary rule as the features: t - 24h < e <= t).
+-- dbt compile --select user_features_at_alert_time, then run the file under
+-- target/compiled/secfeat/analyses/ in the DuckDB CLI or Python.
 with alerts as (
     select
         event_uid,
@@ -11,20 +12,23 @@ with alerts as (
         severity,
         failed_logins_1h,
         failed_logins_24h,
-        distinct_src_ips_24h
+        distinct_src_ips_24h,
+        is_new_src_ip_30d,
+        distinct_users_failed_1h
     from {{ ref('ml_login_alerts') }}
-    order by score desc
+    order by score desc, event_at asc
     limit 20
 ),
 
-authentication as (
+logons as (
     select
         user_key,
         event_at,
-        status,
+        status_id,
         src_endpoint_ip,
         source_name
-    from {{ ref('ocsf_authentication') }}
+    from {{ ref('int_user_activity_events') }}
+    where activity_kind = 'logon'
 ),
 
 final as (
@@ -35,17 +39,18 @@ final as (
         alerts.score,
         alerts.severity,
         alerts.failed_logins_24h,
-        authentication.event_at,
-        authentication.status,
-        authentication.src_endpoint_ip,
-        authentication.source_name
+        alerts.is_new_src_ip_30d,
+        alerts.distinct_users_failed_1h,
+        logons.event_at,
+        logons.status_id,
+        logons.src_endpoint_ip,
+        logons.source_name
     from alerts
-    inner join authentication
+    inner join logons
         on
-            alerts.user_key = authentication.user_key
-            -- the same boundary rule as the features: t - 24h < e <= t
-            and alerts.event_at - interval '24 hours' < authentication.event_at
-            and alerts.event_at >= authentication.event_at
+            alerts.user_key = logons.user_key
+            and alerts.event_at - interval '24 hours' < logons.event_at
+            and alerts.event_at >= logons.event_at
 )
 
 select * from final

@@ -25,13 +25,13 @@ joined as (
         user_features.event_at,
         user_features._ingested_at,
         {%- for feature in secfeat.user_features() %}
-        user_features.{{ feature.name }},
+            user_features.{{ feature.name }},
         {%- endfor %}
         {%- for feature in secfeat.user_src_ip_features() %}
-        user_src_ip_features.{{ feature.name }},
+            user_src_ip_features.{{ feature.name }},
         {%- endfor %}
         {%- for feature in secfeat.src_ip_features() %}
-        src_ip_features.{{ feature.name }}{% if not loop.last %},{% endif %}
+            src_ip_features.{{ feature.name }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from user_features
     left join user_src_ip_features

@@ -80,16 +80,29 @@ logons_with_src_ip as (
 ),
 
 label_users as (
-    select label_id, user_key, label_at from labels
+    select
+        label_id,
+        user_key,
+        label_at
+    from labels
 ),
 
 label_user_src_ips as (
-    select label_id, user_key, src_endpoint_ip, label_at from labels
+    select
+        label_id,
+        user_key,
+        src_endpoint_ip,
+        label_at
+    from labels
     where src_endpoint_ip is not null
 ),
 
 label_src_ips as (
-    select label_id, src_endpoint_ip, label_at from labels
+    select
+        label_id,
+        src_endpoint_ip,
+        label_at
+    from labels
     where src_endpoint_ip is not null
 ),
 
@@ -118,13 +131,13 @@ final as (
     select
         labels.*,
         {%- for feature in secfeat.user_features() %}
-        user_features.{{ feature.name }},
+            user_features.{{ feature.name }},
         {%- endfor %}
         {%- for feature in secfeat.user_src_ip_features() %}
-        user_src_ip_features.{{ feature.name }},
+            user_src_ip_features.{{ feature.name }},
         {%- endfor %}
         {%- for feature in secfeat.src_ip_features() %}
-        src_ip_features.{{ feature.name }}{% if not loop.last %},{% endif %}
+            src_ip_features.{{ feature.name }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from labels
     inner join user_features

@@ -15,9 +15,9 @@ with process_launches as (
         user_key,
         source_name,
         device_hostname,
-        lower(coalesce(process_file_path, process_name)) as process_key,
         event_at,
-        _ingested_at
+        _ingested_at,
+        lower(coalesce(process_file_path, process_name)) as process_key
     from {{ ref('ocsf_process_activity') }}
     where activity_id = 1 and coalesce(process_file_path, process_name) is not null
 ),
