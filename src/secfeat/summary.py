@@ -86,10 +86,17 @@ def _print(con: duckdb.DuckDBPyConnection, top: int, out) -> int:
 
     say()
     say("== Features")
-    events, users = _one(con, "select count(*), count(distinct user_key) from feat_user_authentication_events")
-    say(f"feat_user_authentication_events: {events:,} rows for {users:,} users")
+    events, users, ips = _one(con, "select count(*), count(distinct user_key), count(distinct src_endpoint_ip) "
+                                   "from feat_authentication_events")
+    say(f"feat_authentication_events: {events:,} logons of {users:,} users from {ips:,} source IPs")
     latest, as_of = _one(con, "select count(*), max(as_of_at) from feat_user_latest")
-    say(f"feat_user_latest: {latest:,} users as of {as_of:%Y-%m-%d %H:%M} UTC")
+    latest_ips, = _one(con, "select count(*) from feat_src_ip_latest")
+    say(f"feat_user_latest, feat_src_ip_latest: {latest:,} users, {latest_ips:,} source IPs "
+        f"as of {as_of:%Y-%m-%d %H:%M} UTC")
+    for source, labels, positives in con.sql(
+            "select label_source, count(*), count(*) filter (where is_positive) from feat_login_training_set "
+            "group by 1 order by 1").fetchall():
+        say(f"feat_login_training_set, {source} labels: {labels:,} ({positives:,} positive)")
 
     if not _table_exists(con, "ml_login_alerts"):
         say("\n(no alerts table yet)")
