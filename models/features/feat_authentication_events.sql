@@ -24,15 +24,7 @@ joined as (
         user_features.status_id,
         user_features.event_at,
         user_features._ingested_at,
-        {%- for feature in secfeat.user_features() %}
-            user_features.{{ feature.name }},
-        {%- endfor %}
-        {%- for feature in secfeat.user_src_ip_features() %}
-            user_src_ip_features.{{ feature.name }},
-        {%- endfor %}
-        {%- for feature in secfeat.src_ip_features() %}
-            src_ip_features.{{ feature.name }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ secfeat.authentication_event_feature_columns() }}
     from user_features
     left join user_src_ip_features
         on user_features.event_uid = user_src_ip_features.event_uid

@@ -130,15 +130,7 @@ src_ip_features as (
 final as (
     select
         labels.*,
-        {%- for feature in secfeat.user_features() %}
-            user_features.{{ feature.name }},
-        {%- endfor %}
-        {%- for feature in secfeat.user_src_ip_features() %}
-            user_src_ip_features.{{ feature.name }},
-        {%- endfor %}
-        {%- for feature in secfeat.src_ip_features() %}
-            src_ip_features.{{ feature.name }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ secfeat.authentication_event_feature_columns() }}
     from labels
     inner join user_features
         on labels.label_id = user_features.label_id

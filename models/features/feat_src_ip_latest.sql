@@ -10,23 +10,12 @@ with logons as (
     where activity_kind = 'logon' and src_endpoint_ip is not null
 ),
 
-known_src_ips as (
-    select
-        src_endpoint_ip,
-        {{ secfeat.as_of_timestamp() }} as as_of_at
-    from logons
-    group by 1
-    having min(event_at) <= {{ secfeat.as_of_timestamp() }}
-),
-
 features as (
-    {{ secfeat.rolling_window(
+    {{ secfeat.rolling_window_latest(
         relation='logons',
         entity_key='src_endpoint_ip',
         time_column='event_at',
         features=secfeat.src_ip_features(),
-        probes='known_src_ips',
-        probe_time_column='as_of_at',
     ) }}
 )
 

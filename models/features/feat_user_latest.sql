@@ -5,23 +5,12 @@ with user_activity as (
     select * from {{ ref('int_user_activity_events') }}
 ),
 
-known_users as (
-    select
-        user_key,
-        {{ secfeat.as_of_timestamp() }} as as_of_at
-    from user_activity
-    group by 1
-    having min(event_at) <= {{ secfeat.as_of_timestamp() }}
-),
-
 features as (
-    {{ secfeat.rolling_window(
+    {{ secfeat.rolling_window_latest(
         relation='user_activity',
         entity_key='user_key',
         time_column='event_at',
         features=secfeat.user_features(),
-        probes='known_users',
-        probe_time_column='as_of_at',
     ) }}
 )
 

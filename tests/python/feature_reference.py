@@ -85,6 +85,16 @@ def process_prevalence(inputs: Inputs) -> dict[str, int]:
     }
 
 
+def reference_of(project, **variables) -> "Reference":
+    """The reference on the OCSF rows a built project holds, with its vars
+    (dbt_project.yml's defaults unless the project or `variables` set them)."""
+    from raw_reference import PROJECT_VARS
+
+    settings = {**PROJECT_VARS, **project.vars, **variables}
+    return Reference(ocsf_inputs(project.query, settings["privileged_role_uid_pattern"]),
+                     settings["rare_process_max_devices"])
+
+
 class Reference:
     def __init__(self, inputs: Inputs, rare_process_max_devices: int):
         self.inputs = inputs

@@ -5,27 +5,16 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 import raw_reference
 from conftest import DbtProject, simulate_landing, staged_event_counts
-from feature_reference import EVENT_FEATURES, USER_FEATURES, Reference, ocsf_inputs
+from feature_reference import EVENT_FEATURES, USER_FEATURES, reference_of
 
 pytestmark = pytest.mark.dbt
-
-PROJECT_VARS = raw_reference.PROJECT_VARS
-
-
-def reference(project: DbtProject) -> Reference:
-    """The brute-force reference on the OCSF rows the project staged."""
-    return Reference(ocsf_inputs(project.query, project.vars.get("privileged_role_uid_pattern",
-                                                                 PROJECT_VARS["privileged_role_uid_pattern"])),
-                     project.vars.get("rare_process_max_devices", PROJECT_VARS["rare_process_max_devices"]))
-
 
 def feature_rows(project: DbtProject) -> dict:
     rows = project.query(f"select event_uid, {', '.join(EVENT_FEATURES)} from feat_authentication_events")
@@ -51,8 +40,8 @@ def test_staged_events_match_an_independent_read_of_the_raw_files(demo_build, so
     assert staged_event_counts(demo_build, source) == expected
 
 
-def test_event_grain_features_equal_the_brute_force_reference(demo_build):
-    expected = reference(demo_build).at_every_logon()
+def test_event_grain_features_equal_the_brute_force_reference_of(demo_build):
+    expected = reference_of(demo_build).at_every_logon()
     actual = feature_rows(demo_build)
     assert len(actual) == len(expected) > 1000
     mismatched = [uid for uid in expected if actual.get(uid) != expected[uid]]
@@ -61,7 +50,7 @@ def test_event_grain_features_equal_the_brute_force_reference(demo_build):
 
 def test_entity_latest_features_equal_the_reference_as_of_the_var(demo_build):
     as_of = datetime.fromisoformat(demo_build.vars["as_of"])
-    expected = reference(demo_build)
+    expected = reference_of(demo_build)
     rows = demo_build.query(f"select user_key, as_of_at, {', '.join(USER_FEATURES)} from feat_user_latest")
     assert {row[1] for row in rows} == {as_of}
     assert {row[0]: dict(zip(USER_FEATURES, row[2:])) for row in rows} == expected.users_as_of(as_of)
@@ -123,7 +112,7 @@ def test_incremental_builds_with_late_files_equal_a_full_refresh(tmp_path):
             for path in (complete / source).glob(f"*_{day}.*"):
                 shutil.copy2(path, landing / source / path.name)  # keeps the landing time
         incremental.run(*selection)
-        expected = reference(incremental).at_every_logon()
+        expected = reference_of(incremental).at_every_logon()
         assert feature_rows(incremental) == expected, f"after landing {day}"
 
     full = DbtProject(tmp_path / "full", landing)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from conftest import DbtProject
-from feature_reference import EVENT_FEATURES, USER_FEATURES, Reference, ocsf_inputs, process_prevalence
+from feature_reference import EVENT_FEATURES, USER_FEATURES, Reference, process_prevalence, reference_of
 
 pytestmark = pytest.mark.dbt
 
@@ -216,7 +216,7 @@ def _prevalence_rows(project: DbtProject) -> dict:
 
 
 def _reference(project: DbtProject) -> Reference:
-    return Reference(ocsf_inputs(project.query, PRIVILEGED_ROLE_UID_PATTERN), RARE_PROCESS_MAX_DEVICES)
+    return reference_of(project)
 
 
 def _first_difference(actual: dict, expected: dict) -> str:

@@ -12,9 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import raw_reference
 from conftest import DbtProject
-from feature_reference import EVENT_FEATURES, USER_FEATURES, Reference, ocsf_inputs
+from feature_reference import EVENT_FEATURES, USER_FEATURES, reference_of
 
 pytestmark = pytest.mark.dbt
 
@@ -22,11 +21,6 @@ TRAINING_COLUMNS = ("label_id", "label_source", "user_key", "src_endpoint_ip", "
                     *EVENT_FEATURES)
 TRAINING_INPUTS = ("int_process_launch_prevalence", "int_user_activity_events", "feat_login_training_set")
 OCSF_TABLES = ("ocsf_authentication", "ocsf_authorize_session", "ocsf_process_activity")
-
-
-def _reference(project: DbtProject) -> Reference:
-    return Reference(ocsf_inputs(project.query, raw_reference.PROJECT_VARS["privileged_role_uid_pattern"]),
-                     raw_reference.PROJECT_VARS["rare_process_max_devices"])
 
 
 def _training_rows(project: DbtProject) -> dict:
@@ -53,7 +47,7 @@ def _incidents(landing: Path) -> list[dict]:
 
 
 def test_training_rows_equal_the_reference_as_of_each_label_time(demo_build):
-    reference = _reference(demo_build)
+    reference = reference_of(demo_build)
     incidents = _incidents(Path(demo_build.vars["landing_dir"]))
     rows = _training_rows(demo_build)
     logons = {f"event:{logon.uid}": logon for logon in reference.inputs.logons}
@@ -115,7 +109,7 @@ def test_the_snapshot_records_what_the_warehouse_knew_when(demo_build, tmp_path)
     each range's values are the reference as of the build that opened it."""
     as_of_end = datetime.fromisoformat(demo_build.vars["as_of"])
     builds = [as_of_end - timedelta(hours=36), as_of_end - timedelta(hours=12), as_of_end]
-    reference = _reference(demo_build)
+    reference = reference_of(demo_build)
     project = None
     for number, as_of in enumerate(builds):
         if project is None:
