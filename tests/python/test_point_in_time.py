@@ -42,7 +42,8 @@ def _copy_of(project: DbtProject, workdir: Path, **vars_) -> DbtProject:
 
 def _incidents(landing: Path) -> list[dict]:
     with (landing / "incidents.csv").open() as file:
-        return [{**row, "entity": row["entity"].lower(), "start_at": datetime.fromisoformat(row["start_at"]),
+        return [{**row, "entity": row["entity"].lower(), # vendors log whole seconds at worst: the window opens at the start's second
+                 "start_at": datetime.fromisoformat(row["start_at"]).replace(microsecond=0),
                  "end_at": datetime.fromisoformat(row["end_at"])} for row in csv.DictReader(file)]
 
 
