@@ -18,6 +18,12 @@ DEMO_SEED ?= 7
 DEMO_END ?= 2026-11-01
 DEMO_VARS := {as_of: '$(DEMO_END) 00:00:00'}
 
+# Scoring and monitoring use the champion model, which only `secfeat promote`
+# sets: a fresh warehouse builds everything else, makes its first trained
+# version the champion (--bootstrap: never replaces one), then scores. Later
+# trained versions wait for `secfeat promote --yes`.
+USES_CHAMPION := tag:uses_champion+
+
 # The test fixtures: a small landing zone with a fixed end, its own warehouse and MLflow store.
 TEST_DIR := .make/test
 TEST_VARS := {landing_dir: $(TEST_DIR)/landing, mlflow_tracking_dir: $(TEST_DIR)/mlruns, as_of: '2026-01-10 00:00:00'}
@@ -34,7 +40,9 @@ install: $(INSTALLED)
 demo: install
 	$(BIN)/secfeat simulate --days $(DEMO_DAYS) --events-per-day $(DEMO_EVENTS_PER_DAY) --seed $(DEMO_SEED) \
 		--end $(DEMO_END) --out landing
-	$(DBT) build $(DBT_FLAGS) --vars "$(DEMO_VARS)"
+	$(DBT) build $(DBT_FLAGS) --vars "$(DEMO_VARS)" --exclude $(USES_CHAMPION)
+	$(BIN)/secfeat promote --bootstrap
+	$(DBT) build $(DBT_FLAGS) --vars "$(DEMO_VARS)" --select $(USES_CHAMPION)
 	$(BIN)/secfeat summary --duckdb secfeat.duckdb
 
 build: install
@@ -49,12 +57,14 @@ docs: install
 test: lint dbt-test pytest
 
 lint: install
-	$(BIN)/sqlfluff lint models analyses
+	$(BIN)/sqlfluff lint models python_models analyses
 
 dbt-test: install
 	rm -rf $(TEST_DIR) && mkdir -p $(TEST_DIR)
 	$(BIN)/secfeat simulate --days 4 --events-per-day 4000 --seed 11 --end 2026-01-10 --out $(TEST_DIR)/landing
-	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) build $(DBT_FLAGS) --vars "$(TEST_VARS)"
+	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) build $(DBT_FLAGS) --vars "$(TEST_VARS)" --exclude $(USES_CHAMPION)
+	$(BIN)/secfeat promote --bootstrap --duckdb $(TEST_DIR)/secfeat.duckdb --tracking-dir $(TEST_DIR)/mlruns
+	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) build $(DBT_FLAGS) --vars "$(TEST_VARS)" --select $(USES_CHAMPION)
 	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) docs generate $(DBT_FLAGS) --vars "$(TEST_VARS)" --target-path $(TEST_DIR)/docs
 
 pytest: install

@@ -1,24 +1,35 @@
-"""Score every logon's feature vector with the model version just registered
-and keep those at or above the alert threshold."""
+"""Score every logon's feature vector with the champion model
+(models:/<name>@champion) and keep those that alert. With no champion it
+fails and says what to run: it never scores with an arbitrary version."""
 
-from secfeat import ml
+from secfeat import ml, registry
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    training_run = dbt.ref("ml_login_model_training").df().iloc[0]
-    events = dbt.ref("feat_authentication_events").df()
-    pipeline = ml.load_registered(
-        dbt.config.get("mlflow_tracking_dir"), training_run["model_name"], training_run["model_version"]
-    )
+    model_name = dbt.config.get("login_model_name")
+    pipeline, champion = registry.load_champion(dbt.config.get("mlflow_tracking_dir"), model_name)
     threshold = float(dbt.config.get("alert_threshold"))
+    budget = dbt.config.get("alert_daily_budget")
+    features = ml.pipeline_features(pipeline)
 
-    events["score"] = ml.risk_scores(pipeline, events, ml.LOGIN_FEATURES)
-    alerts = events[events["score"] >= threshold].copy()
+    events = dbt.ref("feat_authentication_events").df()
+    alerts = ml.select_alerts(
+        events,
+        ml.risk_scores(pipeline, events),
+        threshold=threshold,
+        daily_budget=int(budget) if budget not in (None, "", "None") else None,
+        critical_percentile=float(dbt.config.get("alert_critical_percentile")),
+        high_percentile=float(dbt.config.get("alert_high_percentile")),
+    )
+    alerts["alert_id"] = model_name + ":" + alerts["event_uid"]
     alerts["threshold"] = threshold
-    alerts["severity"] = ml.severity(alerts["score"].to_numpy(), threshold)
-    alerts["model_name"] = training_run["model_name"]
-    alerts["model_version"] = training_run["model_version"]
-    columns = ["event_uid", "user_key", "src_endpoint_ip", "source_name", "event_at", "score", "threshold",
-               "severity", "model_name", "model_version", *ml.LOGIN_FEATURES]
-    return alerts[columns].sort_values("score", ascending=False)
+    alerts["daily_budget"] = int(budget) if budget not in (None, "", "None") else None
+    alerts["model_name"] = model_name
+    alerts["model_version"] = champion.version
+    alerts["mlflow_run_id"] = champion.run_id
+    alerts["dbt_invocation_id"] = dbt.invocation_id
+    columns = ["alert_id", "event_uid", "user_key", "src_endpoint_ip", "source_name", "event_at", "score",
+               "score_percentile", "daily_rank", "severity", "threshold", "daily_budget", "model_name",
+               "model_version", "mlflow_run_id", "dbt_invocation_id", *features]
+    return alerts[columns].sort_values(["score", "event_at"], ascending=[False, True])

@@ -1,33 +1,56 @@
-"""Train the login risk model on the point-in-time training set and register it in MLflow.
+"""Train the login risk model on the point-in-time training set and register
+it in MLflow as a new version. It never promotes: scoring keeps using the
+champion until someone runs `secfeat promote --yes`.
 
 Returns one row describing the run; MLflow logging is the only side effect.
 """
 
+import json
+
 import pandas as pd
 
-from secfeat import ml
+from secfeat import ml, registry
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    training_set = dbt.ref("feat_login_training_set").df()
-    training_set["label"] = training_set["is_positive"].astype(int)
+    definitions = dbt.ref("ml_login_feature_definitions").df().iloc[0]
+    definitions_json, definitions_version = definitions["feature_definitions"], definitions["feature_definitions_version"]
+    features = ml.login_features(json.loads(definitions_json))
+    threshold = float(dbt.config.get("alert_threshold"))
+    top_k = int(dbt.config.get("evaluation_top_k"))
+    algorithm = dbt.config.get("login_model_algorithm")
+    model_name = dbt.config.get("login_model_name")
 
-    trained = ml.train(training_set, ml.LOGIN_FEATURES, "label", "label_at")
-    run_id, version = ml.log_and_register(
+    training_set = dbt.ref("feat_login_training_set").df()
+    trained = ml.train(training_set, features, algorithm, threshold=threshold, top_k=top_k)
+    run_id, version = registry.log_and_register(
         trained,
         dbt.config.get("mlflow_tracking_dir"),
-        dbt.config.get("login_model_name"),
-        tags={"dbt_invocation_id": dbt.config.get("invocation_id") or ""},
+        model_name,
+        params={"training_set": "feat_login_training_set",
+                "alert_threshold": threshold, "evaluation_top_k": top_k},
+        tags={"dbt_invocation_id": dbt.invocation_id,
+              "feature_definitions_version": definitions_version},
+        feature_definitions=definitions_json,
     )
+    metrics = trained.metrics
     return pd.DataFrame([{
-        "model_name": dbt.config.get("login_model_name"),
+        "model_name": model_name,
         "model_version": version,
         "mlflow_run_id": run_id,
-        "model_kind": trained.kind,
-        "train_rows": trained.train_rows,
-        "eval_rows": trained.eval_rows,
-        "trained_until": trained.train_until,
-        "roc_auc": trained.metrics.get("roc_auc"),
-        "precision_at_100": trained.metrics.get("precision_at_100"),
+        "algorithm": algorithm,
+        "feature_definitions_version": definitions_version,
+        "dbt_invocation_id": dbt.invocation_id,
+        "train_from": pd.Timestamp(trained.window["train_from"]),
+        "train_until": pd.Timestamp(trained.window["train_until"]),
+        "eval_until": pd.Timestamp(trained.window["eval_until"]) if trained.window["eval_until"] else pd.NaT,
+        "train_rows": int(metrics["train_rows"]),
+        "eval_rows": int(metrics.get("eval_rows", 0)),
+        "eval_positives": int(metrics.get("eval_positives", 0)),
+        "roc_auc": metrics.get("eval_roc_auc"),
+        "precision_at_k": metrics.get(f"eval_precision_at_{top_k}"),
+        "evaluation_top_k": top_k,
+        "incident_recall": metrics.get("eval_incident_recall"),
+        "alerts_at_threshold": int(metrics.get("eval_alerts_at_threshold", 0)),
     }])

@@ -74,3 +74,22 @@
     {%- endfor -%}
     {{ columns | join(',\n        ') }}
 {%- endmacro %}
+
+
+{#- What a login model's inputs mean: the event-grain feature definitions and
+    the vars their inputs depend on. Training logs it to MLflow with its hash,
+    the version of the definitions a model was trained on. -#}
+{% macro login_model_feature_definitions() -%}
+    {{ return({
+        'features': {
+            'user': secfeat.user_features(),
+            'user, src_ip': secfeat.user_src_ip_features(),
+            'src_ip': secfeat.src_ip_features(),
+            'process': secfeat.process_prevalence_features(),
+        },
+        'vars': {
+            'privileged_role_uid_pattern': var('privileged_role_uid_pattern'),
+            'rare_process_max_devices': var('rare_process_max_devices'),
+        },
+    }) }}
+{%- endmacro %}

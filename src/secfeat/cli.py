@@ -58,6 +58,33 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return print_summary(args.duckdb, top=args.top)
 
 
+def project_vars(project_dir: Path) -> dict:
+    """The dbt project's default vars (what a build uses unless --vars overrides them)."""
+    import yaml
+
+    path = project_dir / "dbt_project.yml"
+    return (yaml.safe_load(path.read_text()) or {}).get("vars", {}) if path.exists() else {}
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    from secfeat.promote import promote
+
+    defaults = project_vars(args.project_dir)
+    model_name = args.model or defaults.get("login_model_name", "secfeat_login_risk")
+    tracking_dir = args.tracking_dir or Path(defaults.get("mlflow_tracking_dir", "mlruns"))
+    threshold = args.threshold if args.threshold is not None else float(defaults.get("alert_threshold", 0.9))
+    top_k = args.top_k or int(defaults.get("evaluation_top_k", 100))
+    if not args.duckdb.exists():
+        print(f"error: no warehouse at {args.duckdb}: build it first (make demo, or dbt build)", file=sys.stderr)
+        return 2
+    try:
+        return promote(args.duckdb, tracking_dir, model_name, args.version, threshold=threshold, top_k=top_k,
+                       since=args.since, apply=args.yes, bootstrap=args.bootstrap)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="secfeat", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,6 +102,25 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--duckdb", type=Path, default=Path("secfeat.duckdb"))
     summary.add_argument("--top", type=int, default=10)
     summary.set_defaults(func=cmd_summary)
+
+    promote = commands.add_parser(
+        "promote", help="compare a model version with the champion; move the champion alias with --yes",
+        description="Scores the same recent logons and labels (after both versions' training windows) with the "
+                    "champion and the candidate and prints the comparison. The champion alias moves only with "
+                    "--yes, or with --bootstrap when there is no champion yet.")
+    promote.add_argument("--version", help="candidate version (default: the latest registered)")
+    promote.add_argument("--yes", action="store_true", help="make the candidate the champion")
+    promote.add_argument("--bootstrap", action="store_true",
+                         help="make the candidate the champion only if there is none yet")
+    promote.add_argument("--model", help="registered model name (default: var login_model_name)")
+    promote.add_argument("--duckdb", type=Path, default=Path("secfeat.duckdb"))
+    promote.add_argument("--tracking-dir", type=Path, help="MLflow store (default: var mlflow_tracking_dir)")
+    promote.add_argument("--threshold", type=float, help="alert threshold (default: var alert_threshold)")
+    promote.add_argument("--top-k", type=int, help="k of precision at k (default: var evaluation_top_k)")
+    promote.add_argument("--since", type=datetime.fromisoformat,
+                         help="compare on logons after this UTC time (default: the later training window's end)")
+    promote.add_argument("--project-dir", type=Path, default=Path("."), help="where dbt_project.yml is")
+    promote.set_defaults(func=cmd_promote)
     return parser
 
 

@@ -1,204 +1,312 @@
-"""Training and scoring on the shared features, tracked in MLflow.
+"""Training, evaluation, scoring and drift checks on the shared features.
 
 The dbt Python models in ``python_models/`` are thin: they read the feature
 tables and call these functions, so the logic is tested with pytest.
-Preprocessing lives inside the scikit-learn Pipeline that is logged, so
-scoring can never use a different transformation than training.
+Preprocessing (column order, missing values, log transform, scaling) lives
+inside the scikit-learn Pipeline that is logged, so scoring can never use a
+different transformation than training.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import IsolationForest
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-# The feature columns a login model reads, in the order the pipeline expects:
-# the shared features of macros/features/feature_definitions.sql.
-LOGIN_FEATURES = [
-    "failed_logins_1h",
-    "failed_logins_24h",
-    "successful_logins_7d",
-    "distinct_src_ips_24h",
-    "login_geo_diversity_7d",
-    "privileged_action_count_24h",
-    "rare_process_count_24h",
-    "is_new_src_ip_30d",
-    "distinct_users_failed_1h",
+# var login_model_algorithm -> whether it learns from labels
+ALGORITHMS = {
+    "gradient_boosting": "supervised",
+    "logistic_regression": "supervised",
+    "isolation_forest": "unsupervised",
+}
+
+# skops (MLflow 3's format for scikit-learn) refuses to load types it was not
+# told to trust. These are the ones our pipelines hold beyond plain sklearn
+# estimators; test_ml checks the list against every algorithm's pipeline.
+# Models are only ever loaded from this project's own MLflow store.
+SKOPS_TRUSTED_TYPES = [
+    "numpy.dtype",
+    "numpy.log1p",
+    "numpy.ufunc",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.tree._tree.Tree",
 ]
 
-# skops refuses to load types it was not told to trust. These are the ones our
-# pipelines contain beyond plain sklearn estimators: numpy's log1p in the
-# transformer and the tree storage of the isolation forest. Models are only
-# ever loaded from this project's own local MLflow store.
-SKOPS_TRUSTED_TYPES = ["numpy.log1p", "numpy.ufunc", "sklearn.tree._tree.Tree"]
 
-EXPERIMENT_NAME = "secfeat"
-
-
-@dataclass
-class TrainedModel:
-    pipeline: Pipeline
-    kind: str
-    features: list[str]
-    metrics: dict[str, float] = field(default_factory=dict)
-    train_rows: int = 0
-    eval_rows: int = 0
-    train_until: pd.Timestamp | None = None
+def login_features(definitions: dict) -> list[str]:
+    """The model's input columns, in order: every event-grain feature of the
+    definitions the dbt project renders (macro login_model_feature_definitions)."""
+    return [feature["name"] for entity in ("user", "user, src_ip", "src_ip")
+            for feature in definitions["features"][entity]]
 
 
-def build_pipeline(kind: str, seed: int = 0) -> Pipeline:
-    """log1p (counts are heavy-tailed) -> standard scaling -> the estimator."""
-    if kind == "supervised":
-        estimator = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed)
-    elif kind == "unsupervised":
+def build_pipeline(algorithm: str, features: list[str], seed: int = 0) -> Pipeline:
+    """Columns by name -> missing as 0 -> log1p (counts are heavy-tailed) -> scaling -> the estimator."""
+    if algorithm == "gradient_boosting":
+        estimator = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, random_state=seed)
+    elif algorithm == "logistic_regression":
+        estimator = LogisticRegression(max_iter=1000, random_state=seed)
+    elif algorithm == "isolation_forest":
         estimator = IsolationForest(n_estimators=200, random_state=seed)
     else:
-        raise ValueError(f"unknown model kind {kind!r}: use 'supervised' or 'unsupervised'")
-    return Pipeline(
-        [
-            ("log1p", FunctionTransformer(np.log1p, feature_names_out="one-to-one")),
-            ("scale", StandardScaler()),
-            ("model", estimator),
-        ]
-    )
+        raise ValueError(f"unknown login_model_algorithm {algorithm!r}: use one of {', '.join(ALGORITHMS)}")
+    return Pipeline([
+        # selects and orders the columns by name, whatever order the caller's frame has
+        ("columns", ColumnTransformer([("features", "passthrough", list(features))],
+                                      verbose_feature_names_out=False)),
+        # a per-IP feature of a logon without a source IP has no value: nothing was seen
+        ("missing_as_zero", SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)),
+        ("log1p", FunctionTransformer(np.log1p, feature_names_out="one-to-one")),
+        ("scale", StandardScaler()),
+        ("model", estimator),
+    ])
 
 
-def feature_matrix(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
-    """The features as floats; a feature with no value (e.g. per-IP features
-    of a logon without a source IP) reads 0."""
-    return frame[features].astype("float64").fillna(0.0)
+def feature_frame(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """The feature columns as float64 (booleans as 0/1, nulls as NaN for the pipeline's imputer)."""
+    return pd.DataFrame({name: pd.to_numeric(frame[name].astype("object"), errors="raise").astype("float64")
+                         for name in features}, index=frame.index)
 
 
-def risk_scores(pipeline: Pipeline, frame: pd.DataFrame, features: list[str]) -> np.ndarray:
+def pipeline_features(pipeline: Pipeline) -> list[str]:
+    return list(pipeline.feature_names_in_)
+
+
+def risk_scores(pipeline: Pipeline, frame: pd.DataFrame) -> np.ndarray:
     """Scores in [0, 1], higher is riskier, for either kind of pipeline."""
-    matrix = feature_matrix(frame, features)
-    if hasattr(pipeline, "predict_proba") and hasattr(pipeline[-1], "predict_proba"):
+    matrix = feature_frame(frame, pipeline_features(pipeline))
+    if hasattr(pipeline[-1], "predict_proba"):
         return pipeline.predict_proba(matrix)[:, 1]
     # IsolationForest: score_samples is minus the anomaly score, which lies in (0, 1].
     return np.clip(-pipeline.score_samples(matrix), 0.0, 1.0)
 
 
+# ---------------------------------------------------------------- training and its metrics
+
+
+@dataclass
+class TrainedModel:
+    pipeline: Pipeline
+    algorithm: str
+    features: list[str]
+    window: dict[str, str]
+    metrics: dict[str, float] = field(default_factory=dict)
+    by_technique: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
 def time_split(frame: pd.DataFrame, time_column: str, train_fraction: float = 0.7):
-    """Train on the earlier part of the period, evaluate on the later part."""
+    """Train on the earlier part of the period, evaluate on the later part:
+    everything at or before the cut trains, everything after it evaluates."""
     if frame.empty:
-        raise ValueError("no rows to train on: build the feature tables first")
+        raise ValueError("no labelled rows to train on: build feat_login_training_set first")
     ordered = frame.sort_values(time_column, kind="stable")
     cut = ordered[time_column].quantile(train_fraction, interpolation="nearest")
     return ordered[ordered[time_column] <= cut], ordered[ordered[time_column] > cut], cut
 
 
-def precision_at_k(labels: np.ndarray, scores: np.ndarray, k: int) -> float:
+def precision_at_k(labels, scores, k: int) -> float:
+    labels = np.asarray(labels)
     if len(labels) == 0:
         return float("nan")
-    k = min(k, len(labels))
-    top = np.argsort(-scores, kind="stable")[:k]
-    return float(np.asarray(labels)[top].mean())
+    top = np.argsort(-np.asarray(scores), kind="stable")[:min(k, len(labels))]
+    return float(labels[top].mean())
 
 
-def evaluate(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
-    labels = np.asarray(labels, dtype=int)
+def evaluate(rows: pd.DataFrame, scores: np.ndarray, threshold: float, top_k: int,
+             label_column: str = "is_positive") -> tuple[dict[str, float], pd.DataFrame]:
+    """Metrics of scores on labelled rows: overall, and per attack technique.
+
+    An incident is caught when at least one of its labelled rows scores at or
+    above the threshold; its recall is the share of incidents caught."""
+    labels = rows[label_column].astype(bool).to_numpy()
+    scores = np.asarray(scores, dtype=float)
+    alerted = scores >= threshold
     metrics = {
-        "eval_positives": float(labels.sum()),
-        "precision_at_100": precision_at_k(labels, scores, 100),
+        "rows": float(len(rows)),
+        "positives": float(labels.sum()),
+        f"precision_at_{top_k}": precision_at_k(labels, scores, top_k),
+        "alerts_at_threshold": float(alerted.sum()),
+        "precision_at_threshold": float(labels[alerted].mean()) if alerted.any() else float("nan"),
+        "roc_auc": float("nan"),
+        "average_precision": float("nan"),
     }
     if 0 < labels.sum() < len(labels):
         metrics["roc_auc"] = float(roc_auc_score(labels, scores))
-    return metrics
+        metrics["average_precision"] = float(average_precision_score(labels, scores))
+
+    scored = rows.assign(_score=scores, _alerted=alerted)
+    in_incidents = scored[scored["incident_id"].notna()] if "incident_id" in scored else scored.iloc[0:0]
+    incidents = in_incidents.groupby("incident_id").agg(technique=("technique", "first"),
+                                                        caught=("_alerted", "any"))
+    metrics["incidents"] = float(len(incidents))
+    metrics["incidents_caught"] = float(incidents["caught"].sum())
+    metrics["incident_recall"] = float(incidents["caught"].mean()) if len(incidents) else float("nan")
+
+    top = set(np.argsort(-scores, kind="stable")[:min(top_k, len(scores))])
+    negatives = ~labels
+    by_technique = []
+    for technique, group in in_incidents.groupby("technique"):
+        positions = scored.index.get_indexer(group.index)
+        technique_labels = np.r_[np.ones(len(group)), np.zeros(negatives.sum())]
+        technique_scores = np.r_[group["_score"].to_numpy(), scores[negatives]]
+        caught = incidents[incidents["technique"] == technique]["caught"]
+        by_technique.append({
+            "technique": technique,
+            "incidents": len(caught),
+            "incidents_caught": int(caught.sum()),
+            "incident_recall": float(caught.mean()),
+            "positives": len(group),
+            "positives_alerted": int(group["_alerted"].sum()),
+            f"positives_in_top_{top_k}": sum(int(position in top) for position in positions),
+            "roc_auc": float(roc_auc_score(technique_labels, technique_scores)) if negatives.any() else float("nan"),
+        })
+    return metrics, pd.DataFrame(by_technique)
 
 
-def train(frame: pd.DataFrame, features: list[str], label_column: str, time_column: str,
-          kind: str = "auto", seed: int = 0) -> TrainedModel:
-    """Fit on the earlier 70% of the period and measure on the rest.
-    kind='auto' is supervised when the training period has both classes."""
-    train_rows, eval_rows, cut = time_split(frame, time_column)
-    labels = train_rows[label_column].astype(int)
-    if kind == "auto":
-        kind = "supervised" if labels.nunique() == 2 else "unsupervised"
-    pipeline = build_pipeline(kind, seed)
-    matrix = feature_matrix(train_rows, features)
-    if kind == "supervised":
-        pipeline.fit(matrix, labels)
+def train(frame: pd.DataFrame, features: list[str], algorithm: str, *, threshold: float, top_k: int = 100,
+          label_column: str = "is_positive", time_column: str = "label_at", train_fraction: float = 0.7,
+          seed: int = 0) -> TrainedModel:
+    """Fit on the earlier part of the label times and measure on the later part."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown login_model_algorithm {algorithm!r}: use one of {', '.join(ALGORITHMS)}")
+    train_rows, eval_rows, cut = time_split(frame, time_column, train_fraction)
+    labels = train_rows[label_column].astype(bool).astype(int)
+    pipeline = build_pipeline(algorithm, features, seed)
+    if ALGORITHMS[algorithm] == "supervised":
+        if labels.nunique() < 2:
+            raise ValueError(
+                f"{algorithm} learns from labels, but the training period (label times up to {cut}) has only "
+                f"{'positive' if labels.all() else 'negative'} labels: set var login_model_algorithm to "
+                "isolation_forest, which needs none")
+        pipeline.fit(feature_frame(train_rows, features), labels)
     else:
-        pipeline.fit(matrix)
-    model = TrainedModel(pipeline, kind, list(features), train_rows=len(train_rows),
-                         eval_rows=len(eval_rows), train_until=cut)
+        pipeline.fit(feature_frame(train_rows, features))
+    window = {
+        "train_from": str(train_rows[time_column].min()),
+        "train_until": str(cut),
+        "eval_from": str(eval_rows[time_column].min()) if len(eval_rows) else "",
+        "eval_until": str(eval_rows[time_column].max()) if len(eval_rows) else "",
+    }
+    model = TrainedModel(pipeline, algorithm, list(features), window)
+    model.metrics = {"train_rows": float(len(train_rows)), "train_positives": float(labels.sum())}
     if len(eval_rows):
-        model.metrics = evaluate(eval_rows[label_column].to_numpy(), risk_scores(pipeline, eval_rows, features))
+        metrics, model.by_technique = evaluate(eval_rows, risk_scores(pipeline, eval_rows), threshold, top_k,
+                                               label_column)
+        model.metrics |= {f"eval_{name}": value for name, value in metrics.items()}
     return model
 
 
-def severity(scores: np.ndarray, threshold: float) -> np.ndarray:
-    """Bands above the alert threshold: the top tenth of the remaining range is critical."""
-    scores = np.asarray(scores, dtype=float)
-    span = max(1.0 - threshold, 1e-9)
-    position = (scores - threshold) / span + 1e-9  # 0.95 sits on the 0.9..1.0 midpoint, not below it
-    return np.select(
-        [scores < threshold, position >= 0.9, position >= 0.5],
-        ["none", "critical", "high"],
-        default="medium",
-    )
+# ---------------------------------------------------------------- alerts
 
 
-# ---------------------------------------------------------------- MLflow
+def select_alerts(events: pd.DataFrame, scores: np.ndarray, *, threshold: float, daily_budget: int | None,
+                  critical_percentile: float, high_percentile: float, time_column: str = "event_at") -> pd.DataFrame:
+    """Events scoring at or above the threshold, at most daily_budget per UTC
+    day (the highest scores), each with its score's percentile among all of
+    that day's scored events and a severity from it."""
+    scored = events.assign(score=np.asarray(scores, dtype=float))
+    day = scored[time_column].dt.floor("D")
+    scored["score_percentile"] = scored.groupby(day)["score"].rank(method="max", pct=True)
+    alerts = scored[scored["score"] >= threshold].copy()
+    alerts["daily_rank"] = alerts.groupby(day[alerts.index])["score"].rank(method="first", ascending=False)
+    alerts["daily_rank"] = alerts["daily_rank"].astype("int64")
+    if daily_budget is not None:
+        alerts = alerts[alerts["daily_rank"] <= daily_budget]
+    alerts["severity"] = np.select(
+        [alerts["score_percentile"] >= critical_percentile, alerts["score_percentile"] >= high_percentile],
+        ["critical", "high"], default="medium")
+    return alerts
 
 
-def tracking_uri(tracking_dir: str | Path) -> str:
-    """A local SQLite tracking store (it also holds the model registry)."""
-    path = Path(tracking_dir).resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path / 'mlflow.db'}"
+# ---------------------------------------------------------------- drift
 
 
-def _client(tracking_dir: str | Path):
-    """mlflow, pointed at the local store (imported late: it is slow to import)."""
-    import mlflow
-
-    mlflow.set_tracking_uri(tracking_uri(tracking_dir))
-    artifacts = (Path(tracking_dir).resolve() / "artifacts").as_uri()
-    if mlflow.get_experiment_by_name(EXPERIMENT_NAME) is None:
-        mlflow.create_experiment(EXPERIMENT_NAME, artifact_location=artifacts)
-    mlflow.set_experiment(EXPERIMENT_NAME)
-    return mlflow
+PSI_BINS = 10
+PSI_FLOOR = 1e-4  # an empty bin counts as this share, so the log stays finite
 
 
-def log_and_register(model: TrainedModel, tracking_dir: str | Path, model_name: str,
-                     params: dict | None = None, tags: dict | None = None) -> tuple[str, str]:
-    """Log the pipeline, its parameters and metrics; register a new version.
-    Returns (run_id, model_version)."""
-    from mlflow.models import ModelSignature
-    from mlflow.types import ColSpec, Schema
-
-    mlflow = _client(tracking_dir)
-    with mlflow.start_run() as run:
-        mlflow.log_params({
-            "kind": model.kind,
-            "features": ",".join(model.features),
-            "train_rows": model.train_rows,
-            "eval_rows": model.eval_rows,
-            "train_until": str(model.train_until),
-            **(params or {}),
-        })
-        mlflow.set_tags(tags or {})
-        mlflow.log_metrics({k: v for k, v in model.metrics.items() if not np.isnan(v)})
-        info = mlflow.sklearn.log_model(
-            model.pipeline,
-            name="model",
-            registered_model_name=model_name,
-            serialization_format="skops",
-            skops_trusted_types=SKOPS_TRUSTED_TYPES,
-            # features are counts, but the pipeline reads them as doubles
-            signature=ModelSignature(inputs=Schema([ColSpec("double", name) for name in model.features])),
-        )
-    return run.info.run_id, str(info.registered_model_version)
+def psi_from_shares(expected: np.ndarray, actual: np.ndarray, floor: float = PSI_FLOOR) -> float:
+    """Population stability index: sum over bins of (a - e) * ln(a / e)."""
+    expected = np.maximum(np.asarray(expected, dtype=float), floor)
+    actual = np.maximum(np.asarray(actual, dtype=float), floor)
+    return float(np.sum((actual - expected) * np.log(actual / expected)))
 
 
-def load_registered(tracking_dir: str | Path, model_name: str, version: str) -> Pipeline:
-    mlflow = _client(tracking_dir)
-    return mlflow.sklearn.load_model(f"models:/{model_name}/{version}")
+def bin_shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Shares of values in the bins (-inf, e0], (e0, e1], ..., (e_last, inf), then the null bin."""
+    values = np.asarray(values, dtype=float)
+    missing = np.isnan(values)
+    counts = np.bincount(np.searchsorted(edges, values[~missing], side="left"), minlength=len(edges) + 1)
+    counts = np.append(counts, missing.sum())
+    return counts / max(len(values), 1)
+
+
+def psi(reference, latest, bins: int = PSI_BINS) -> float:
+    """PSI of a numeric column between a reference and a latest sample: the
+    bins are the reference's deciles (repeated edges merged, as counts tie),
+    plus one bin for nulls."""
+    reference = np.asarray(reference, dtype=float)
+    known = reference[~np.isnan(reference)]
+    quantiles = np.quantile(known, np.arange(1, bins) / bins) if len(known) else np.array([])
+    edges = np.unique(quantiles)
+    return psi_from_shares(bin_shares(reference, edges), bin_shares(latest, edges))
+
+
+def category_psi(reference: pd.Series, latest: pd.Series) -> float:
+    """PSI of a categorical column (e.g. the mix of sources), one bin per value."""
+    expected = reference.value_counts(normalize=True, dropna=False)
+    actual = latest.value_counts(normalize=True, dropna=False)
+    categories = expected.index.union(actual.index)
+    return psi_from_shares(expected.reindex(categories, fill_value=0).to_numpy(),
+                           actual.reindex(categories, fill_value=0).to_numpy())
+
+
+def drift_report(reference: pd.DataFrame, latest: pd.DataFrame, features: list[str], *, psi_threshold: float,
+                 source_column: str = "source_name") -> pd.DataFrame:
+    """Per feature and for the score: PSI and null rates, reference vs latest;
+    per source: events per hour and its PSI term; the source mix as a whole.
+    A row is a meta-alert when its PSI exceeds the threshold, or a source that
+    sent events in the reference window sent none in the latest."""
+    rows = []
+    for column in [*features, "score"]:
+        reference_values = feature_frame(reference, [column])[column].to_numpy()
+        latest_values = feature_frame(latest, [column])[column].to_numpy()
+        rows.append({"check_name": "distribution", "subject": column,
+                     "reference_value": float(np.nanmean(reference_values)) if len(reference_values) else None,
+                     "latest_value": float(np.nanmean(latest_values)) if len(latest_values) else None,
+                     "psi": psi(reference_values, latest_values)})
+        reference_nulls, latest_nulls = np.isnan(reference_values).mean(), np.isnan(latest_values).mean()
+        rows.append({"check_name": "null_rate", "subject": column,
+                     "reference_value": float(reference_nulls), "latest_value": float(latest_nulls),
+                     "psi": psi_from_shares([1 - reference_nulls, reference_nulls], [1 - latest_nulls, latest_nulls])})
+    hours = {name: max((frame["event_at"].max() - frame["event_at"].min()) / pd.Timedelta(hours=1), 1.0)
+             if len(frame) else 1.0 for name, frame in (("reference", reference), ("latest", latest))}
+    rows.append({"check_name": "source_mix", "subject": "all sources",
+                 "reference_value": float(len(reference) / hours["reference"]),
+                 "latest_value": float(len(latest) / hours["latest"]),
+                 "psi": category_psi(reference[source_column], latest[source_column])})
+    for source in sorted(set(reference[source_column].dropna()) | set(latest[source_column].dropna())):
+        rows.append({"check_name": "volume", "subject": source,
+                     "reference_value": float((reference[source_column] == source).sum() / hours["reference"]),
+                     "latest_value": float((latest[source_column] == source).sum() / hours["latest"]),
+                     "psi": None})
+    report = pd.DataFrame(rows)
+    silent = (report["check_name"] == "volume") & (report["reference_value"] > 0) & (report["latest_value"] == 0)
+    drifted = report["psi"].astype(float).fillna(0) > psi_threshold
+    report["is_meta_alert"] = drifted | silent
+    report["meta_alert_reason"] = np.select([drifted, silent],
+                                            [f"psi above {psi_threshold}", "source sent no events"], default=None)
+    return report
+
+
+def dumps(value) -> str:
+    return json.dumps(value, sort_keys=True, default=str)

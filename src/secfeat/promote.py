@@ -1,0 +1,151 @@
+"""`secfeat promote`: compare a candidate model version with the champion on
+the same recent data, and move the champion alias only when asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from secfeat import ml, registry
+
+SCORE_QUANTILES = (0.5, 0.9, 0.99, 0.999)
+
+
+@dataclass
+class Comparison:
+    since: pd.Timestamp
+    until: pd.Timestamp
+    threshold: float
+    top_k: int
+    events: int
+    labels: int
+    positives: int
+    # one dict of figures per model version, keyed "champion" / "candidate"
+    figures: dict[str, dict] = field(default_factory=dict)
+    alerts_in_both: int = 0
+
+
+def recent_data(database: Path, since: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Logons after `since`, and the labelled rows after it (features as of each label)."""
+    con = duckdb.connect(str(database), read_only=True)  # never holds the writer's lock
+    try:
+        events = con.execute("select * from feat_authentication_events where event_at > ?", [since]).df()
+        labels = con.execute("select * from feat_login_training_set where label_at > ?", [since]).df()
+    finally:
+        con.close()
+    return events, labels
+
+
+def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: float, top_k: int) -> dict:
+    scores = ml.risk_scores(pipeline, events)
+    days = max((events["event_at"].max() - events["event_at"].min()) / pd.Timedelta(days=1), 1 / 24)
+    figures = {f"score p{q * 100:g}": float(np.quantile(scores, q)) for q in SCORE_QUANTILES}
+    figures["score max"] = float(scores.max())
+    alerted = scores >= threshold
+    figures["alerts at threshold"] = int(alerted.sum())
+    figures["alerts per day"] = float(alerted.sum() / days)
+    figures["_alerted_events"] = set(events.loc[alerted, "event_uid"])
+    if len(labels):
+        metrics, _ = ml.evaluate(labels, ml.risk_scores(pipeline, labels), threshold, top_k)
+        figures["roc auc"] = metrics["roc_auc"]
+        figures["average precision"] = metrics["average_precision"]
+        figures[f"precision at {top_k}"] = metrics[f"precision_at_{top_k}"]
+        figures["precision at threshold"] = metrics["precision_at_threshold"]
+        figures["incidents caught"] = f"{metrics['incidents_caught']:.0f} of {metrics['incidents']:.0f}"
+    return figures
+
+
+def compare(database: Path, tracking_dir: Path, model_name: str, candidate: str, *, threshold: float,
+            top_k: int, since: pd.Timestamp | None = None) -> Comparison:
+    """Score the same logons and labels, after both versions' training
+    windows unless `since` says otherwise, with the champion and the candidate."""
+    versions = {"candidate": registry.describe_version(tracking_dir, model_name, candidate)}
+    current = registry.champion(tracking_dir, model_name)
+    if current is not None and current.version != candidate:
+        versions["champion"] = current
+    if since is None:  # data neither version trained on
+        since = max(pd.Timestamp(version.train_until) for version in versions.values())
+    events, labels = recent_data(database, since)
+    if events.empty:
+        raise ValueError(f"no logons in the warehouse after {since} (the end of the training windows): pass "
+                         "--since to compare on earlier data, knowing a version trained on it")
+    comparison = Comparison(since, events["event_at"].max(), threshold, top_k, len(events), len(labels),
+                            int(labels["is_positive"].sum()) if len(labels) else 0)
+    for role in ("champion", "candidate"):
+        if role in versions:
+            pipeline = registry.load_version(tracking_dir, model_name, versions[role].version)
+            comparison.figures[role] = {
+                "version": versions[role].version,
+                "algorithm": versions[role].params.get("algorithm", "?"),
+                "trained until": versions[role].train_until[:19],
+                **figures_of(pipeline, events, labels, threshold, top_k),
+            }
+    if len(comparison.figures) == 2:
+        comparison.alerts_in_both = len(comparison.figures["champion"]["_alerted_events"]
+                                        & comparison.figures["candidate"]["_alerted_events"])
+    return comparison
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return "n/a" if np.isnan(value) else f"{value:.4f}" if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def render(comparison: Comparison, model_name: str) -> str:
+    roles = list(comparison.figures)
+    versions = " vs ".join(f"{role} v{comparison.figures[role]['version']}" for role in roles)
+    lines = [
+        f"Model {model_name}: {versions}",
+        f"on {comparison.events:,} logons and {comparison.labels:,} labels ({comparison.positives:,} positive) "
+        f"after {comparison.since:%Y-%m-%d %H:%M:%S} up to {comparison.until:%Y-%m-%d %H:%M:%S} UTC;",
+        f"alert threshold {comparison.threshold}, k = {comparison.top_k}",
+        "",
+        f"{'':<24}" + "".join(f"{role:>16}" for role in roles),
+    ]
+    names = [name for name in comparison.figures[roles[-1]] if not name.startswith("_") and name != "version"]
+    for name in names:
+        lines.append(f"{name:<24}" + "".join(f"{_cell(comparison.figures[role].get(name, '')):>16}"
+                                             for role in roles))
+    if len(roles) == 2:
+        lines.append(f"{'alerts raised by both':<24}{comparison.alerts_in_both:>32,}")
+    return "\n".join(lines)
+
+
+def promote(database: Path, tracking_dir: Path, model_name: str, version: str | None, *, threshold: float,
+            top_k: int, since: pd.Timestamp | None = None, apply: bool = False, bootstrap: bool = False,
+            out=print) -> int:
+    """Print the comparison; move the champion alias when `apply`, or when
+    `bootstrap` and there is no champion yet. Returns a process exit code."""
+    versions = registry.registered_versions(tracking_dir, model_name)
+    if not versions:
+        out(f"error: no version of {model_name!r} is registered in {Path(tracking_dir).resolve()}: "
+            "train one with `dbt build --select ml_login_model_training`")
+        return 2
+    candidate = version or versions[-1]
+    if candidate not in versions:
+        out(f"error: {model_name!r} has no version {candidate} (registered: {', '.join(versions)})")
+        return 2
+    current = registry.champion(tracking_dir, model_name)
+    if current is not None and current.version == candidate:
+        out(f"Version {candidate} of {model_name} is already the champion.")
+        return 0
+    out(render(compare(database, tracking_dir, model_name, candidate, threshold=threshold, top_k=top_k,
+                       since=since), model_name))
+    out("")
+    if apply or (bootstrap and current is None):
+        why = "asked with --yes" if apply else "first champion (--bootstrap)"
+        registry.set_champion(tracking_dir, model_name, candidate, note=why)
+        was = f"v{current.version}" if current else "none"
+        out(f"Promoted: champion of {model_name} is now v{candidate} (was {was}; {why}).")
+    else:
+        stays = f"stays v{current.version}" if current else "is not set"
+        out(f"Not promoted: the champion {stays}. To make v{candidate} the champion: "
+            f"secfeat promote --model {model_name} --version {candidate} --yes")
+    return 0
