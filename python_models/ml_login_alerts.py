@@ -30,6 +30,6 @@ def model(dbt, session):
     alerts["mlflow_run_id"] = champion.run_id
     alerts["dbt_invocation_id"] = dbt.invocation_id
     columns = ["alert_id", "event_uid", "user_key", "src_endpoint_ip", "source_name", "event_at", "score",
-               "score_percentile", "daily_rank", "severity", "threshold", "daily_budget", "model_name",
+               "score_percentile", "entity_logons_alerting", "daily_rank", "severity", "threshold", "daily_budget", "model_name",
                "model_version", "mlflow_run_id", "dbt_invocation_id", *features]
     return alerts[columns].sort_values(["score", "event_at"], ascending=[False, True])

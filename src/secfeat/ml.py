@@ -209,22 +209,28 @@ def train(frame: pd.DataFrame, features: list[str], algorithm: str, *, threshold
 
 
 def select_alerts(events: pd.DataFrame, scores: np.ndarray, *, threshold: float, daily_budget: int | None,
-                  critical_percentile: float, high_percentile: float, time_column: str = "event_at") -> pd.DataFrame:
-    """Events scoring at or above the threshold, at most daily_budget per UTC
-    day (the highest scores), each with its score's percentile among all of
-    that day's scored events and a severity from it."""
-    scored = events.assign(score=np.asarray(scores, dtype=float))
-    day = scored[time_column].dt.floor("D")
-    scored["score_percentile"] = scored.groupby(day)["score"].rank(method="max", pct=True)
-    alerts = scored[scored["score"] >= threshold].copy()
-    alerts["daily_rank"] = alerts.groupby(day[alerts.index])["score"].rank(method="first", ascending=False)
-    alerts["daily_rank"] = alerts["daily_rank"].astype("int64")
+                  critical_percentile: float, high_percentile: float, entity_column: str = "user_key",
+                  time_column: str = "event_at") -> pd.DataFrame:
+    """One alert per entity and UTC day: its highest-scoring logon of the day
+    at or above the threshold (with how many of its logons reached it), then
+    at most daily_budget alerts a day, highest scores first. Each carries its
+    score's percentile among all of that day's scored logons, and a severity
+    from it. (One brute force is one alert, not two hundred.)"""
+    scored = events.assign(score=np.asarray(scores, dtype=float), _day=events[time_column].dt.floor("D"))
+    scored["score_percentile"] = scored.groupby("_day")["score"].rank(method="max", pct=True)
+    over = scored[scored["score"] >= threshold].sort_values(["score", time_column], ascending=[False, True],
+                                                            kind="stable")
+    # dropna=False: logons without a user still alert, grouped together
+    per_entity = over.groupby(["_day", entity_column], dropna=False, sort=False)
+    over = over.assign(entity_logons_alerting=per_entity["score"].transform("size"))
+    alerts = over.drop_duplicates(["_day", entity_column], keep="first").copy()
+    alerts["daily_rank"] = alerts.groupby("_day").cumcount() + 1
     if daily_budget is not None:
         alerts = alerts[alerts["daily_rank"] <= daily_budget]
     alerts["severity"] = np.select(
         [alerts["score_percentile"] >= critical_percentile, alerts["score_percentile"] >= high_percentile],
         ["critical", "high"], default="medium")
-    return alerts
+    return alerts.drop(columns="_day")
 
 
 # ---------------------------------------------------------------- drift

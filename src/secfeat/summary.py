@@ -98,25 +98,142 @@ def _print(con: duckdb.DuckDBPyConnection, top: int, out) -> int:
             "group by 1 order by 1").fetchall():
         say(f"feat_login_training_set, {source} labels: {labels:,} ({positives:,} positive)")
 
+    say()
+    _print_model(con, say)
     if not _table_exists(con, "ml_login_alerts"):
-        say("\n(no alerts table yet)")
+        say("\n(no alerts yet: promote a champion with `secfeat promote`, then build ml_login_alerts)")
         return 0
     say()
-    run = con.sql("select * from ml_login_model_training").df().iloc[0]
-    auc = "n/a" if run["roc_auc"] is None or run["roc_auc"] != run["roc_auc"] else f"{run['roc_auc']:.3f}"
-    say(f"== Model {run['model_name']} v{run['model_version']} ({run['model_kind']}): "
-        f"ROC AUC on the later period {auc}")
-    alerts = _one(con, "select count(*), any_value(threshold) from ml_login_alerts")
-    say(f"== Alerts: {alerts[0]:,} at score >= {alerts[1]}; top {top}:")
-    rows = con.sql(
-        f"""
-        select severity, round(score, 4), event_at, user_key, coalesce(src_endpoint_ip, '-'), source_name,
-               failed_logins_1h, failed_logins_24h, distinct_src_ips_24h
-        from ml_login_alerts order by score desc, event_at limit {int(top)}
-        """
-    ).fetchall()
-    say(f"{'severity':<9}{'score':>7}  {'event at (UTC)':<17}{'user':<22}{'source ip':<17}{'src':<8}"
-        f"{'fail1h':>7}{'fail24h':>8}{'ips24h':>7}")
-    for sev, score, at, user, ip, source, f1, f24, ips in rows:
-        say(f"{sev:<9}{score:>7.4f}  {at:%Y-%m-%d %H:%M}  {user[:21]:<22}{ip:<17}{source:<8}{f1:>7}{f24:>8}{ips:>7}")
+    _print_alerts(con, say, top)
+    say()
+    _print_detection_quality(con, say)
+    if _table_exists(con, "ml_login_monitoring"):
+        say()
+        _print_monitoring(con, say)
     return 0
+
+
+def _fmt(value, digits: int = 3) -> str:
+    return "n/a" if value is None or value != value else f"{value:.{digits}f}"
+
+
+def _print_model(con: duckdb.DuckDBPyConnection, say) -> None:
+    run = con.sql("select * from ml_login_model_training").df().iloc[0]
+    say(f"== Model {run['model_name']}: this build trained v{run['model_version']} ({run['algorithm']}, "
+        f"features {run['feature_definitions_version'][:8]}) on labels {run['train_from']:%Y-%m-%d %H:%M} .. "
+        f"{run['train_until']:%Y-%m-%d %H:%M}")
+    say(f"   on the later period ({run['eval_rows']:,} labels, {run['eval_positives']:,} positive): "
+        f"ROC AUC {_fmt(run['roc_auc'])}, precision at {run['evaluation_top_k']} {_fmt(run['precision_at_k'], 2)}, "
+        f"incidents caught {_fmt(run['incident_recall'], 2)}")
+
+
+def _print_alerts(con: duckdb.DuckDBPyConnection, say, top: int) -> None:
+    count, version, threshold, budget, days = _one(
+        con, "select count(*), any_value(model_version), any_value(threshold), any_value(daily_budget), "
+             "count(distinct event_at::date) from ml_login_alerts")
+    if not count:
+        say("== Alerts: none")
+        return
+    bands = dict(_rows(con, "select severity, count(*) from ml_login_alerts group by 1"))
+    say(f"== Alerts by the champion v{version}: {count:,} on {days} days at score >= {threshold}, "
+        f"at most {budget if budget == budget and budget is not None else 'unlimited'} a day "
+        f"(critical {bands.get('critical', 0)}, high {bands.get('high', 0)}, medium {bands.get('medium', 0)}); "
+        f"top {top}:")
+    rows = _rows(con, f"""
+        select severity, round(score, 4), event_at, user_key, coalesce(src_endpoint_ip, '-'), source_name,
+               failed_logins_1h, failed_logins_24h, distinct_users_failed_1h
+        from ml_login_alerts order by score desc, event_at limit {int(top)}
+        """)
+    say(f"{'severity':<9}{'score':>7}  {'event at (UTC)':<17}{'user':<22}{'source ip':<17}{'src':<11}"
+        f"{'fail1h':>7}{'fail24h':>8}{'users1h':>8}")
+    for sev, score, at, user, ip, source, f1, f24, users in rows:
+        say(f"{sev:<9}{score:>7.4f}  {at:%Y-%m-%d %H:%M}  {user[:21]:<22}{ip:<17}{source:<11}{f1:>7}{f24:>8}"
+            f"{users if users is not None else '-':>8}")
+
+
+def _print_detection_quality(con: duckdb.DuckDBPyConnection, say) -> None:
+    """Alerts against the generator's ground truth: an alert is right when its
+    logon lies inside an incident window (feat_login_training_set's labels)."""
+    if not _one(con, "select count(*) from staging.stg_simulation__incidents")[0]:
+        say("== Detection quality: no ground truth (incidents.csv) in this landing zone")
+        return
+    train_until, = _one(con, "select train_until from ml_login_model_training")
+    champion_until, = _one(con, f"""
+        select max(label_at) from feat_login_training_set where label_at <= '{train_until}'
+        """)
+    labelled = """
+        select alerts.event_uid, alerts.score, alerts.event_at, labels.is_positive, labels.incident_id,
+               labels.technique
+        from ml_login_alerts as alerts
+        left join feat_login_training_set as labels
+            on alerts.event_uid = labels.event_uid and labels.label_source = 'incident'
+    """
+    say("== Detection quality against the generator's ground truth (an alert is right inside an incident window)")
+    alerts, = _one(con, "select count(*) from ml_login_alerts")
+    for k in sorted({k for k in (10, 25, 100) if k < alerts} | {alerts}):
+        hits, n = _one(con, f"select count(*) filter (where is_positive), count(*) from "
+                            f"(select * from ({labelled}) order by score desc, event_at limit {k})")
+        say(f"   precision at {k:>3}: {hits / n:.2f} ({hits} of the {n} highest-scoring alerts in incidents)")
+    say(f"{'technique':<21}{'incidents':>10}{'with logons':>12}{'caught':>8}{'logons in incidents':>21}"
+        f"{'alerts':>8}   caught after the training cut")
+    rows = _rows(con, f"""
+        with incidents as (
+            select technique, incident_id from staging.stg_simulation__incidents group by all
+        ),
+        incident_logons as (
+            select technique, incident_id, event_uid, label_at from feat_login_training_set
+            where label_source = 'incident' and is_positive
+        ),
+        alerted as (
+            select incident_logons.*
+            from incident_logons inner join ml_login_alerts using (event_uid)
+        ),
+        per_technique as (
+            select
+                incidents.technique,
+                count(distinct incidents.incident_id) as incidents,
+                count(distinct incident_logons.incident_id) as with_logons,
+                count(distinct alerted.incident_id) as caught,
+                count(distinct incident_logons.event_uid) as logons,
+                count(distinct alerted.event_uid) as logons_alerted,
+                count(distinct incident_logons.incident_id)
+                    filter (where incident_logons.label_at > '{train_until}') as later_with_logons,
+                count(distinct alerted.incident_id) filter (where alerted.label_at > '{train_until}') as later_caught
+            from incidents
+            left join incident_logons using (incident_id)
+            left join alerted using (incident_id)
+            group by all
+        )
+        select * from per_technique order by technique
+        """)
+    totals = [0] * 7
+    for technique, *values in rows:
+        totals = [a + b for a, b in zip(totals, values)]
+        incidents, with_logons, caught, logons, alerted, later, later_caught = values
+        say(f"{technique:<21}{incidents:>10}{with_logons:>12}{caught:>8}{logons:>21}{alerted:>8}   "
+            f"{later_caught} of {later}")
+    incidents, with_logons, caught, logons, alerted, later, later_caught = totals
+    say(f"{'all':<21}{incidents:>10}{with_logons:>12}{caught:>8}{logons:>21}{alerted:>8}   {later_caught} of {later}")
+    share = f"{caught / with_logons:.0%}" if with_logons else "n/a"
+    say(f"   incidents caught (one alert on a logon inside the incident window): {caught} of the {with_logons} "
+        f"with a logon ({share})" + (f"; {incidents - with_logons} had no logon to score" if incidents > with_logons
+                                     else ""))
+    say(f"   the champion trained on labels up to {champion_until:%Y-%m-%d %H:%M}; only incidents after it are "
+        "out of sample")
+
+
+def _print_monitoring(con: duckdb.DuckDBPyConnection, say) -> None:
+    (reference_from, reference_until, latest_from, latest_until), = _rows(
+        con, "select any_value(reference_from), any_value(reference_until), any_value(latest_from), "
+             "any_value(latest_until) from ml_login_monitoring")
+    alerts = _rows(con, """
+        select check_name, subject, psi, reference_value, latest_value, meta_alert_reason
+        from ml_login_monitoring where is_meta_alert order by psi desc nulls last
+        """)
+    score_psi, = _one(con, "select psi from ml_login_monitoring where check_name = 'distribution' "
+                           "and subject = 'score'")
+    say(f"== Monitoring: training window {reference_from:%m-%d %H:%M} .. {reference_until:%m-%d %H:%M} vs latest "
+        f"{latest_from:%m-%d %H:%M} .. {latest_until:%m-%d %H:%M}; score PSI {_fmt(score_psi)}; "
+        f"{len(alerts)} meta-alert{'s' if len(alerts) != 1 else ''}")
+    for check, subject, psi, reference, latest, reason in alerts:
+        say(f"   {check} {subject}: {reason} (PSI {_fmt(psi)}; mean {reference:,.3f} -> {latest:,.3f})")
