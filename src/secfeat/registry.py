@@ -7,6 +7,7 @@ only ``secfeat promote`` (``set_champion``) moves it, and scoring loads
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,8 @@ def tracking_uri(tracking_dir: str | Path) -> str:
 
 def _mlflow(tracking_dir: str | Path):
     """mlflow, pointed at the local store (imported late: it is slow to import)."""
+    # a local store on machines that may have no internet: send no usage telemetry
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     import mlflow
 
     mlflow.set_tracking_uri(tracking_uri(tracking_dir))
@@ -81,6 +84,8 @@ def log_and_register(model: TrainedModel, tracking_dir: str | Path, model_name: 
             registered_model_name=model_name,
             serialization_format="skops",
             skops_trusted_types=SKOPS_TRUSTED_TYPES,
+            # stated, not inferred: inference loads the model in a subprocess (seconds per run)
+            pip_requirements=_pip_requirements(),
             # features are counts and flags, but the pipeline reads them as doubles
             signature=ModelSignature(inputs=Schema([ColSpec("double", name) for name in model.features])),
         )
@@ -89,6 +94,12 @@ def log_and_register(model: TrainedModel, tracking_dir: str | Path, model_name: 
     for key, value in {"algorithm": model.algorithm, **model.window, **(tags or {})}.items():
         client.set_model_version_tag(model_name, version, key, str(value))
     return run.info.run_id, version
+
+
+def _pip_requirements() -> list[str]:
+    from importlib.metadata import version
+
+    return [f"{package}=={version(package)}" for package in ("scikit-learn", "skops", "numpy", "pandas")]
 
 
 @dataclass

@@ -1,6 +1,8 @@
-"""Training and scoring functions used by the dbt Python models."""
+"""Training, evaluation, alerting and drift functions, checked by hand."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -8,50 +10,90 @@ import pytest
 
 from secfeat import ml
 
+FEATURES = ["failed_logins_1h", "failed_logins_24h", "successful_logins_7d", "privileged_action_count_24h",
+            "is_new_src_ip_30d", "distinct_users_failed_1h"]
 
-def _events(n: int = 2000, seed: int = 0) -> pd.DataFrame:
-    """Synthetic feature rows where incidents have many recent failures."""
+
+def labelled_rows(n: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Synthetic training-set rows: incidents have many recent failures."""
     rng = np.random.default_rng(seed)
-    label = rng.random(n) < 0.05
-    frame = pd.DataFrame({
-        "failed_logins_1h": np.where(label, rng.integers(5, 60, n), rng.poisson(0.1, n)),
-        "failed_logins_24h": np.where(label, rng.integers(20, 200, n), rng.poisson(0.5, n)),
+    positive = rng.random(n) < 0.05
+    incident = np.where(positive, "INC-" + (np.arange(n) // 100).astype(str), None)
+    return pd.DataFrame({
+        "failed_logins_1h": np.where(positive, rng.integers(5, 60, n), rng.poisson(0.1, n)),
+        "failed_logins_24h": np.where(positive, rng.integers(20, 200, n), rng.poisson(0.5, n)),
         "successful_logins_7d": rng.poisson(20, n),
-        "distinct_src_ips_24h": np.where(label, rng.integers(2, 6, n), rng.integers(1, 3, n)),
-        "login_geo_diversity_7d": rng.integers(0, 2, n),
-        "privileged_action_count_24h": np.where(label, rng.integers(0, 40, n), rng.poisson(0.3, n)),
-        "rare_process_count_24h": np.where(label, rng.integers(0, 3, n), 0),
-        "is_new_src_ip_30d": np.where(rng.random(n) < 0.2, None, rng.random(n) < np.where(label, 0.7, 0.05)),
-        "distinct_users_failed_1h": np.where(label, rng.integers(1, 30, n), rng.poisson(0.05, n)),
-        "event_at": pd.date_range("2026-01-01", periods=n, freq="min"),
-        "label": label.astype(int),
+        "privileged_action_count_24h": np.where(positive, rng.integers(0, 40, n), rng.poisson(0.3, n)),
+        # a nullable flag, as DuckDB hands it over: null for a logon without a source IP
+        "is_new_src_ip_30d": pd.array(np.where(rng.random(n) < 0.2, None,
+                                               rng.random(n) < np.where(positive, 0.7, 0.05)), dtype="boolean"),
+        "distinct_users_failed_1h": pd.array(np.where(rng.random(n) < 0.2, None,
+                                                      np.where(positive, rng.integers(1, 30, n), 0)), dtype="Int64"),
+        "label_at": pd.date_range("2026-01-01", periods=n, freq="min"),
+        "is_positive": positive,
+        "incident_id": incident,
+        "technique": np.where(positive, np.where(np.arange(n) % 2, "brute_force", "password_spray"), None),
     })
-    return frame
 
 
 def test_time_split_trains_on_the_past_only():
-    frame = _events()
-    train, evaluate, cut = ml.time_split(frame.sample(frac=1, random_state=1), "event_at")
-    assert train["event_at"].max() <= cut < evaluate["event_at"].min()
+    frame = labelled_rows()
+    train, evaluate, cut = ml.time_split(frame.sample(frac=1, random_state=1), "label_at")
+    assert train["label_at"].max() <= cut < evaluate["label_at"].min()
     assert len(train) + len(evaluate) == len(frame)
     assert abs(len(train) / len(frame) - 0.7) < 0.01
 
 
-def test_supervised_model_separates_what_the_features_separate():
-    model = ml.train(_events(), ml.LOGIN_FEATURES, "label", "event_at")
-    assert model.kind == "supervised"
-    assert model.metrics["roc_auc"] > 0.95
+@pytest.mark.parametrize("algorithm", ["gradient_boosting", "logistic_regression"])
+def test_supervised_models_separate_what_the_features_separate(algorithm):
+    model = ml.train(labelled_rows(), FEATURES, algorithm, threshold=0.5)
+    assert model.metrics["eval_roc_auc"] > 0.95
+    assert model.metrics["eval_incident_recall"] == 1.0
+    assert model.window["train_until"] < model.window["eval_from"]
+    assert set(model.by_technique["technique"]) == {"brute_force", "password_spray"}
 
 
-def test_without_labels_it_falls_back_to_an_isolation_forest():
-    frame = _events().assign(label=0)
-    model = ml.train(frame, ml.LOGIN_FEATURES, "label", "event_at")
-    assert model.kind == "unsupervised"
-    scores = ml.risk_scores(model.pipeline, frame, ml.LOGIN_FEATURES)
+def test_isolation_forest_needs_no_labels():
+    frame = labelled_rows().assign(is_positive=False)
+    model = ml.train(frame, FEATURES, "isolation_forest", threshold=0.6)
+    scores = ml.risk_scores(model.pipeline, frame)
     assert ((scores >= 0) & (scores <= 1)).all()
     # the rows with many failures are the outliers
-    flagged = _events()["label"].to_numpy() == 1
+    flagged = labelled_rows()["is_positive"].to_numpy()
     assert scores[flagged].mean() > scores[~flagged].mean()
+
+
+def test_a_supervised_model_without_both_labels_is_refused_with_the_way_out():
+    with pytest.raises(ValueError, match="isolation_forest"):
+        ml.train(labelled_rows().assign(is_positive=False), FEATURES, "gradient_boosting", threshold=0.5)
+    with pytest.raises(ValueError, match="unknown login_model_algorithm"):
+        ml.train(labelled_rows(), FEATURES, "magic", threshold=0.5)
+
+
+def test_the_pipeline_selects_its_columns_by_name():
+    frame = labelled_rows()
+    model = ml.train(frame, FEATURES, "logistic_regression", threshold=0.5)
+    shuffled = frame[list(reversed(frame.columns))].assign(unrelated=1.0)
+    np.testing.assert_array_equal(ml.risk_scores(model.pipeline, shuffled), ml.risk_scores(model.pipeline, frame))
+    assert ml.pipeline_features(model.pipeline) == FEATURES
+
+
+def test_missing_values_are_imputed_inside_the_pipeline():
+    frame = labelled_rows()
+    model = ml.train(frame, FEATURES, "logistic_regression", threshold=0.5)
+    missing = frame.assign(is_new_src_ip_30d=pd.array([None] * len(frame), dtype="boolean"))
+    zero = frame.assign(is_new_src_ip_30d=False)
+    np.testing.assert_allclose(ml.risk_scores(model.pipeline, missing), ml.risk_scores(model.pipeline, zero))
+
+
+def test_every_algorithm_pipeline_loads_with_the_trusted_types():
+    import skops.io
+
+    frame = labelled_rows()
+    for algorithm in ml.ALGORITHMS:
+        model = ml.train(frame, FEATURES, algorithm, threshold=0.5)
+        untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(model.pipeline))
+        assert set(untrusted) <= set(ml.SKOPS_TRUSTED_TYPES), algorithm
 
 
 def test_precision_at_k_by_hand():
@@ -62,33 +104,111 @@ def test_precision_at_k_by_hand():
     assert ml.precision_at_k(labels, scores, 100) == pytest.approx(3 / 5)
 
 
-def test_severity_bands():
-    bands = ml.severity(np.array([0.5, 0.9, 0.94, 0.95, 0.99, 1.0]), threshold=0.9)
-    assert list(bands) == ["none", "medium", "medium", "high", "critical", "critical"]
+def test_evaluate_by_hand():
+    rows = pd.DataFrame({
+        "is_positive": [True, True, True, False, False, False],
+        "incident_id": ["A", "A", "B", None, None, None],
+        "technique": ["spray", "spray", "travel", None, None, None],
+    })
+    scores = np.array([0.95, 0.2, 0.3, 0.92, 0.1, 0.05])
+    metrics, by_technique = ml.evaluate(rows, scores, threshold=0.9, top_k=2)
+    # incident A has one row over 0.9, B none
+    assert metrics["incidents"] == 2 and metrics["incidents_caught"] == 1 and metrics["incident_recall"] == 0.5
+    assert metrics["alerts_at_threshold"] == 2 and metrics["precision_at_threshold"] == 0.5
+    assert metrics["precision_at_2"] == 0.5
+    # positives 0.95, 0.2, 0.3 vs negatives 0.92, 0.1, 0.05: 7 of 9 pairs ordered right
+    assert metrics["roc_auc"] == pytest.approx(7 / 9)
+    spray = by_technique.set_index("technique").loc["spray"]
+    assert (spray["incidents"], spray["incidents_caught"], spray["positives"], spray["positives_alerted"],
+            spray["positives_in_top_2"]) == (1, 1, 2, 1, 1)
+    # spray rows 0.95, 0.2 vs the three negatives: 5 of 6 pairs
+    assert spray["roc_auc"] == pytest.approx(5 / 6)
 
 
-def test_unknown_model_kind_is_refused():
-    with pytest.raises(ValueError, match="unknown model kind"):
-        ml.build_pipeline("magic")
+def test_alerts_one_per_user_and_day_within_the_budget():
+    events = pd.DataFrame({
+        "event_uid": list("abcdefg"),
+        "user_key": ["u1", "u1", "u2", "u3", "u1", "u2", "u4"],
+        "event_at": pd.to_datetime(["2026-01-01 01:00", "2026-01-01 02:00", "2026-01-01 03:00", "2026-01-01 04:00",
+                                    "2026-01-02 01:00", "2026-01-02 02:00", "2026-01-02 03:00"]),
+    })
+    scores = np.array([0.95, 0.97, 0.91, 0.2, 0.99, 0.5, 0.92])
+    alerts = ml.select_alerts(events, scores, threshold=0.9, daily_budget=1, critical_percentile=0.99,
+                              high_percentile=0.5)
+    # day 1: u1's best logon (b, of 2 alerting) beats u2 (c), budget 1; day 2: e (u1) beats g (u4)
+    assert list(alerts["event_uid"]) == ["e", "b"]
+    assert list(alerts["entity_logons_alerting"]) == [1, 2]
+    assert list(alerts["daily_rank"]) == [1, 1]
+    # b is the highest of day 1's four scores: percentile 1.0
+    assert alerts.set_index("event_uid")["score_percentile"].to_dict() == {"b": 1.0, "e": 1.0}
+    assert set(alerts["severity"]) == {"critical"}
+    unlimited = ml.select_alerts(events, scores, threshold=0.9, daily_budget=None, critical_percentile=1.01,
+                                 high_percentile=0.8)
+    assert sorted(unlimited["event_uid"]) == ["b", "c", "e", "g"]
+    # c is the 2nd of 4 on day 1: percentile 0.5 -> medium; g is 2nd of 3 on day 2: 2/3 -> medium
+    assert unlimited.set_index("event_uid")["severity"].to_dict() == {"b": "high", "c": "medium", "e": "high",
+                                                                      "g": "medium"}
 
 
-def test_mlflow_round_trip_scores_identically(tmp_path):
-    frame = _events()
-    model = ml.train(frame, ml.LOGIN_FEATURES, "label", "event_at")
-    run_id, version = ml.log_and_register(model, tmp_path, "test_login_model")
-    assert version == "1" and run_id
-    loaded = ml.load_registered(tmp_path, "test_login_model", version)
-    expected = ml.risk_scores(model.pipeline, frame, ml.LOGIN_FEATURES)
-    np.testing.assert_array_equal(ml.risk_scores(loaded, frame, ml.LOGIN_FEATURES), expected)
-    _, second = ml.log_and_register(model, tmp_path, "test_login_model")
-    assert second == "2"
+# ---------------------------------------------------------------- population stability index
 
 
-def test_mlflow_round_trip_of_the_tree_model(tmp_path):
-    frame = _events().assign(label=0)
-    model = ml.train(frame, ml.LOGIN_FEATURES, "label", "event_at")
-    _, version = ml.log_and_register(model, tmp_path, "test_anomaly_model")
-    loaded = ml.load_registered(tmp_path, "test_anomaly_model", version)
-    np.testing.assert_array_equal(
-        ml.risk_scores(loaded, frame, ml.LOGIN_FEATURES), ml.risk_scores(model.pipeline, frame, ml.LOGIN_FEATURES)
+def test_psi_from_shares_by_hand():
+    # (0.25 - 0.5) ln(0.25 / 0.5) + (0.75 - 0.5) ln(0.75 / 0.5)
+    assert ml.psi_from_shares([0.5, 0.5], [0.25, 0.75]) == pytest.approx(0.25 * math.log(2) + 0.25 * math.log(1.5))
+    assert ml.psi_from_shares([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]) == 0
+    # an empty bin counts as 1e-4, so the index stays finite
+    assert ml.psi_from_shares([1.0, 0.0], [0.5, 0.5]) == pytest.approx(
+        (0.5 - 1.0) * math.log(0.5 / 1.0) + (0.5 - 1e-4) * math.log(0.5 / 1e-4))
+
+
+def test_psi_bins_are_the_reference_deciles_plus_a_null_bin():
+    reference = np.arange(1, 11, dtype=float)  # deciles 1.9, 2.8, ..., 9.1: one value per bin
+    latest = np.array([1, 1, 1, 1, 1, 10, 10, 10, np.nan, np.nan], dtype=float)
+    # latest: 5 of 10 in the first bin, 3 in the last, 2 null; the other 7 bins empty (1e-4)
+    expected, actual = [0.1] * 10 + [0.0], [0.5] + [0.0] * 8 + [0.3, 0.2]
+    by_hand = sum((max(a, 1e-4) - max(e, 1e-4)) * math.log(max(a, 1e-4) / max(e, 1e-4))
+                  for e, a in zip(expected, actual))
+    assert ml.psi(reference, latest) == pytest.approx(by_hand)
+    assert ml.psi(reference, reference) == 0
+
+
+def test_psi_of_tied_counts_merges_repeated_edges():
+    # deciles 0 (seven times), 0.2, 1.4: bins <= 0, (0, 0.2], (0.2, 1.4], > 1.4, null
+    reference = np.array([0] * 8 + [1, 5], dtype=float)
+    latest = np.array([0] * 4 + [1] * 4 + [7, 7], dtype=float)
+    by_hand = ml.psi_from_shares([0.8, 0.0, 0.1, 0.1, 0.0], [0.4, 0.0, 0.4, 0.2, 0.0])
+    assert ml.psi(reference, latest) == pytest.approx(by_hand)
+
+
+def test_category_psi_by_hand():
+    reference = pd.Series(["okta"] * 5 + ["windows"] * 5)
+    latest = pd.Series(["okta"] * 8 + ["sshd"] * 2)
+    by_hand = ml.psi_from_shares([0.5, 0.0, 0.5], [0.8, 0.2, 0.0])
+    assert ml.category_psi(reference, latest) == pytest.approx(by_hand)
+
+
+def test_the_drift_report_flags_drift_and_silent_sources():
+    rng = np.random.default_rng(3)
+    n = 1000
+    reference = pd.DataFrame({
+        "event_at": pd.date_range("2026-01-01", periods=n, freq="min"),
+        "source_name": rng.choice(["okta", "windows", "sshd"], n),
+        "failed_logins_1h": rng.poisson(1, n), "successful_logins_7d": rng.poisson(20, n),
+        "score": rng.random(n) * 0.1,
+    })
+    latest = reference.assign(
+        event_at=reference["event_at"] + pd.Timedelta(days=2),
+        source_name=rng.choice(["okta", "windows"], n),  # sshd went silent
+        failed_logins_1h=rng.poisson(4, n),  # drifted
     )
+    report = ml.drift_report(reference, latest, ["failed_logins_1h", "successful_logins_7d"], psi_threshold=0.2)
+    flagged = report[report["is_meta_alert"]].set_index(["check_name", "subject"])["meta_alert_reason"].to_dict()
+    assert flagged[("distribution", "failed_logins_1h")] == "psi above 0.2"
+    assert flagged[("volume", "sshd")] == "source sent no events"
+    assert flagged[("source_mix", "all sources")] == "psi above 0.2"
+    assert ("distribution", "successful_logins_7d") not in flagged
+    assert ("distribution", "score") not in flagged
+    psi = report.set_index(["check_name", "subject"])["psi"]
+    assert psi[("distribution", "failed_logins_1h")] == pytest.approx(
+        ml.psi(reference["failed_logins_1h"].to_numpy(float), latest["failed_logins_1h"].to_numpy(float)))
