@@ -29,9 +29,11 @@ class Comparison:
     alerts_in_both: int = 0
 
 
-def recent_data(database: Path, since: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Logons after `since`, and the labelled rows after it (features as of each label)."""
-    con = duckdb.connect(str(database), read_only=True)  # never holds the writer's lock
+def recent_data(database: Path, since: pd.Timestamp, read_only: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Logons after `since`, and the labelled rows after it (features as of each label).
+    Read-only, so it never holds the writer's lock (a process that has the
+    file open already, like an in-process dbt, must open it as it did)."""
+    con = duckdb.connect(str(database), read_only=read_only)
     try:
         events = con.execute("select * from feat_authentication_events where event_at > ?", [since]).df()
         labels = con.execute("select * from feat_login_training_set where label_at > ?", [since]).df()
@@ -60,7 +62,7 @@ def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: 
 
 
 def compare(database: Path, tracking_dir: Path, model_name: str, candidate: str, *, threshold: float,
-            top_k: int, since: pd.Timestamp | None = None) -> Comparison:
+            top_k: int, since: pd.Timestamp | None = None, read_only: bool = True) -> Comparison:
     """Score the same logons and labels, after both versions' training
     windows unless `since` says otherwise, with the champion and the candidate."""
     versions = {"candidate": registry.describe_version(tracking_dir, model_name, candidate)}
@@ -69,7 +71,7 @@ def compare(database: Path, tracking_dir: Path, model_name: str, candidate: str,
         versions["champion"] = current
     if since is None:  # data neither version trained on
         since = max(pd.Timestamp(version.train_until) for version in versions.values())
-    events, labels = recent_data(database, since)
+    events, labels = recent_data(database, since, read_only)
     if events.empty:
         raise ValueError(f"no logons in the warehouse after {since} (the end of the training windows): pass "
                          "--since to compare on earlier data, knowing a version trained on it")
@@ -120,7 +122,7 @@ def render(comparison: Comparison, model_name: str) -> str:
 
 def promote(database: Path, tracking_dir: Path, model_name: str, version: str | None, *, threshold: float,
             top_k: int, since: pd.Timestamp | None = None, apply: bool = False, bootstrap: bool = False,
-            out=print) -> int:
+            out=print, read_only: bool = True) -> int:
     """Print the comparison; move the champion alias when `apply`, or when
     `bootstrap` and there is no champion yet. Returns a process exit code."""
     versions = registry.registered_versions(tracking_dir, model_name)
@@ -137,7 +139,7 @@ def promote(database: Path, tracking_dir: Path, model_name: str, version: str | 
         out(f"Version {candidate} of {model_name} is already the champion.")
         return 0
     out(render(compare(database, tracking_dir, model_name, candidate, threshold=threshold, top_k=top_k,
-                       since=since), model_name))
+                       since=since, read_only=read_only), model_name))
     out("")
     if apply or (bootstrap and current is None):
         why = "asked with --yes" if apply else "first champion (--bootstrap)"

@@ -3,6 +3,8 @@ from the raw files and against a brute-force reference of every feature."""
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 import shutil
 from datetime import datetime
@@ -66,13 +68,92 @@ def test_a_second_build_with_nothing_new_changes_nothing(demo_build):
     assert feature_rows(demo_build) == before
 
 
-def test_alerts_come_from_the_registered_model(demo_build):
-    (name, version), = demo_build.query("select model_name, model_version from ml_login_model_training")
-    alerts = demo_build.query("select model_name, model_version, min(score), count(*) from ml_login_alerts group by 1, 2")
-    assert alerts and all(row[:2] == (name, version) for row in alerts)
+def _last_invocation_id(project: DbtProject) -> str:
+    return json.loads((project.workdir / "target" / "run_results.json").read_text())["metadata"]["invocation_id"]
+
+
+def test_training_logs_its_run_and_registers_a_candidate(demo_build):
+    from secfeat import registry
+
+    (name, version, definitions_version, invocation), = demo_build.query(
+        "select model_name, model_version, feature_definitions_version, dbt_invocation_id from ml_login_model_training")
+    (definitions,), = demo_build.query("select feature_definitions from ml_login_feature_definitions")
+    assert definitions_version == hashlib.md5(definitions.encode()).hexdigest()
+    logged = registry.describe_version(demo_build.vars["mlflow_tracking_dir"], name, version)
+    assert logged.params["features"] == ",".join(EVENT_FEATURES)
+    assert logged.params["algorithm"] == "gradient_boosting"
+    assert logged.params["train_from"] < logged.params["train_until"] < logged.params["eval_from"]
+    for metric in ("eval_roc_auc", "eval_precision_at_100", "eval_incident_recall"):
+        assert 0 <= logged.metrics[metric] <= 1, metric
+    import mlflow
+
+    run = mlflow.MlflowClient().get_run(logged.run_id)
+    assert run.data.tags["feature_definitions_version"] == definitions_version
+    assert run.data.tags["dbt_invocation_id"] == invocation
+    assert json.loads(mlflow.artifacts.load_text(f"{run.info.artifact_uri}/feature_definitions.json")) \
+        == json.loads(definitions)
+
+
+def test_alerts_are_the_champions_one_per_user_and_day(demo_build):
+    from secfeat import ml, registry
+
+    pipeline, champion = registry.load_champion(demo_build.vars["mlflow_tracking_dir"], "secfeat_login_risk")
+    assert ml.pipeline_features(pipeline) == list(EVENT_FEATURES)
+    rows = demo_build.query("select event_uid, score, model_version, threshold, daily_budget, dbt_invocation_id, "
+                            "user_key, event_at::date from ml_login_alerts")
+    assert rows, "the demo build raised no alerts"
+    assert {row[2] for row in rows} == {champion.version}
+    assert {row[5] for row in rows} == {_last_invocation_id(demo_build)}
+    assert len({(row[6], row[7]) for row in rows}) == len(rows)
+    # the same selection, recomputed from the feature table with the champion loaded by alias
+    events = demo_build.query_frame("select * from feat_authentication_events")
+    threshold, budget = rows[0][3], rows[0][4]
+    expected = ml.select_alerts(events, ml.risk_scores(pipeline, events), threshold=threshold, daily_budget=budget,
+                                critical_percentile=0.9995, high_percentile=0.999)
+    assert {row[0]: round(row[1], 9) for row in rows} == {
+        uid: round(score, 9) for uid, score in zip(expected["event_uid"], expected["score"])}
+
+
+def test_retraining_registers_a_version_but_never_promotes(demo_build):
+    from secfeat import registry
+
+    tracking = demo_build.vars["mlflow_tracking_dir"]
+    champion = registry.champion(tracking, "secfeat_login_risk").version
+    demo_build.run("run", "--select", "ml_login_model_training", "tag:uses_champion")
+    (version,), = demo_build.query("select model_version from ml_login_model_training")
+    assert int(version) > int(champion)
+    assert registry.champion(tracking, "secfeat_login_risk").version == champion
+    assert {row[0] for row in demo_build.query("select model_version from ml_login_alerts")} == {champion}
+
+
+def test_scoring_without_a_champion_fails_and_says_what_to_run(demo_build, tmp_path):
+    project = copy.copy(demo_build)
+    project.vars = {**demo_build.vars, "mlflow_tracking_dir": str(tmp_path / "empty_mlruns")}
+    failures = project.attempt("run", "--select", "ml_login_alerts")
+    assert failures and "secfeat promote" in str(failures) and "ml_login_model_training" in str(failures)
+
+
+def test_monitoring_compares_the_training_window_with_the_latest(demo_build):
     from secfeat import ml
-    pipeline = ml.load_registered(demo_build.vars["mlflow_tracking_dir"], name, version)
-    assert list(pipeline.feature_names_in_) == ml.LOGIN_FEATURES
+
+    rows = demo_build.query_frame("select * from ml_login_monitoring")
+    distribution = rows[rows["check_name"] == "distribution"].set_index("subject")
+    assert set(distribution.index) == {*EVENT_FEATURES, "score"}
+    assert set(rows.loc[rows["check_name"] == "volume", "subject"]) == set(raw_reference.READERS)
+    reference_from, reference_until = rows["reference_from"].iloc[0], rows["reference_until"].iloc[0]
+    latest_from, latest_until = rows["latest_from"].iloc[0], rows["latest_until"].iloc[0]
+    events = demo_build.query_frame("select * from feat_authentication_events")
+    reference = events[events["event_at"].between(reference_from, reference_until)]
+    latest = events[events["event_at"] > latest_from]
+    assert latest_until == events["event_at"].max()
+    for feature in EVENT_FEATURES:  # the model's PSI is the function's on the same windows
+        assert distribution.loc[feature, "psi"] == pytest.approx(ml.psi(
+            ml.feature_frame(reference, [feature])[feature].to_numpy(),
+            ml.feature_frame(latest, [feature])[feature].to_numpy()))
+    meta = demo_build.query("select check_name, subject from ml_login_meta_alerts")
+    over = rows[rows["is_meta_alert"]]
+    assert sorted(meta) == sorted(zip(over["check_name"], over["subject"]))
+    assert (over["psi"].fillna(0) > 0.2).sum() + (over["check_name"] == "volume").sum() == len(over)
 
 
 def test_docs_document_every_model_and_column(demo_build):

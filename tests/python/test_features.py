@@ -186,7 +186,7 @@ def feature_project(tmp_path_factory) -> DbtProject:
                          privileged_role_uid_pattern=PRIVILEGED_ROLE_UID_PATTERN,
                          rare_process_max_devices=RARE_PROCESS_MAX_DEVICES)
     project.run("seed")
-    project.run("run", "--exclude", "ml_login_model_training", "ml_login_alerts")
+    project.run("run", "--exclude", "ml_login_model_training", "tag:uses_champion+")
     return project
 
 
