@@ -23,11 +23,11 @@ final as (
         incident_id,
         technique,
         entity_type,
+        end_at::timestamp as ended_at,
         -- the generator times attacks to the microsecond, but Windows and sshd
         -- record whole seconds and Okta milliseconds: an attempt logged at
         -- 07:34:56 belongs to an incident that started at 07:34:56.965
         date_trunc('second', start_at::timestamp) as started_at,
-        end_at::timestamp as ended_at,
         lower(entity) as entity_key
     from incidents
 )
