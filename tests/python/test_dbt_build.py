@@ -99,6 +99,8 @@ def test_alerts_are_the_champions_one_per_user_and_day(demo_build):
 
     pipeline, champion = registry.load_champion(demo_build.vars["mlflow_tracking_dir"], "secfeat_login_risk")
     assert ml.pipeline_features(pipeline) == list(EVENT_FEATURES)
+    # a second run (partial parsing reuses the parsed project) must stamp its own invocation id
+    demo_build.run("run", "--select", "ml_login_alerts")
     rows = demo_build.query("select event_uid, score, model_version, threshold, daily_budget, dbt_invocation_id, "
                             "user_key, event_at::date from ml_login_alerts")
     assert rows, "the demo build raised no alerts"
