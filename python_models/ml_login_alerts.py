@@ -10,7 +10,8 @@ def model(dbt, session):
     model_name = dbt.config.get("login_model_name")
     pipeline, champion = registry.load_champion(dbt.config.get("mlflow_tracking_dir"), model_name)
     threshold = float(dbt.config.get("alert_threshold"))
-    budget = dbt.config.get("alert_daily_budget")
+    budget = dbt.config.get("alert_daily_budget")  # rendered from a var: null arrives as "None"
+    budget = int(budget) if budget not in (None, "", "None") else None
     features = ml.pipeline_features(pipeline)
 
     events = dbt.ref("feat_authentication_events").df()
@@ -18,18 +19,18 @@ def model(dbt, session):
         events,
         ml.risk_scores(pipeline, events),
         threshold=threshold,
-        daily_budget=int(budget) if budget not in (None, "", "None") else None,
+        daily_budget=budget,
         critical_percentile=float(dbt.config.get("alert_critical_percentile")),
         high_percentile=float(dbt.config.get("alert_high_percentile")),
     )
     alerts["alert_id"] = model_name + ":" + alerts["event_uid"]
     alerts["threshold"] = threshold
-    alerts["daily_budget"] = int(budget) if budget not in (None, "", "None") else None
+    alerts["daily_budget"] = budget
     alerts["model_name"] = model_name
     alerts["model_version"] = champion.version
     alerts["mlflow_run_id"] = champion.run_id
     alerts["dbt_invocation_id"] = dbt.invocation_id
     columns = ["alert_id", "event_uid", "user_key", "src_endpoint_ip", "source_name", "event_at", "score",
-               "score_percentile", "entity_logons_alerting", "daily_rank", "severity", "threshold", "daily_budget", "model_name",
-               "model_version", "mlflow_run_id", "dbt_invocation_id", *features]
+               "score_percentile", "entity_logons_alerting", "daily_rank", "severity", "threshold", "daily_budget",
+               "model_name", "model_version", "mlflow_run_id", "dbt_invocation_id", *features]
     return alerts[columns].sort_values(["score", "event_at"], ascending=[False, True])

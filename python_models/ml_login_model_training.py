@@ -15,23 +15,23 @@ from secfeat import ml, registry
 def model(dbt, session):
     dbt.config(materialized="table")
     definitions = dbt.ref("ml_login_feature_definitions").df().iloc[0]
-    definitions_json, definitions_version = definitions["feature_definitions"], definitions["feature_definitions_version"]
+    definitions_json = definitions["feature_definitions"]
+    definitions_version = definitions["feature_definitions_version"]
     features = ml.login_features(json.loads(definitions_json))
     threshold = float(dbt.config.get("alert_threshold"))
     top_k = int(dbt.config.get("evaluation_top_k"))
     algorithm = dbt.config.get("login_model_algorithm")
     model_name = dbt.config.get("login_model_name")
 
-    training_set = dbt.ref("feat_login_training_set").df()
+    # a fixed row order: ties in label time must not change what the model learns
+    training_set = dbt.ref("feat_login_training_set").df().sort_values(["label_at", "label_id"], ignore_index=True)
     trained = ml.train(training_set, features, algorithm, threshold=threshold, top_k=top_k)
     run_id, version = registry.log_and_register(
         trained,
         dbt.config.get("mlflow_tracking_dir"),
         model_name,
-        params={"training_set": "feat_login_training_set",
-                "alert_threshold": threshold, "evaluation_top_k": top_k},
-        tags={"dbt_invocation_id": dbt.invocation_id,
-              "feature_definitions_version": definitions_version},
+        params={"training_set": "feat_login_training_set", "alert_threshold": threshold, "evaluation_top_k": top_k},
+        tags={"dbt_invocation_id": dbt.invocation_id, "feature_definitions_version": definitions_version},
         feature_definitions=definitions_json,
     )
     metrics = trained.metrics

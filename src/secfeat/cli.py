@@ -74,11 +74,14 @@ def cmd_promote(args: argparse.Namespace) -> int:
     tracking_dir = args.tracking_dir or Path(defaults.get("mlflow_tracking_dir", "mlruns"))
     threshold = args.threshold if args.threshold is not None else float(defaults.get("alert_threshold", 0.9))
     top_k = args.top_k or int(defaults.get("evaluation_top_k", 100))
+    budget = args.daily_budget if args.daily_budget is not None else defaults.get("alert_daily_budget")
+    budget = int(budget) if budget else None
     if not args.duckdb.exists():
         print(f"error: no warehouse at {args.duckdb}: build it first (make demo, or dbt build)", file=sys.stderr)
         return 2
     try:
-        return promote(args.duckdb, tracking_dir, model_name, args.version, threshold=threshold, top_k=top_k,
+        return promote(args.duckdb, tracking_dir, model_name, args.version, threshold=threshold,
+                       daily_budget=budget, top_k=top_k,
                        since=args.since, apply=args.yes, bootstrap=args.bootstrap)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -116,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--duckdb", type=Path, default=Path("secfeat.duckdb"))
     promote.add_argument("--tracking-dir", type=Path, help="MLflow store (default: var mlflow_tracking_dir)")
     promote.add_argument("--threshold", type=float, help="alert threshold (default: var alert_threshold)")
+    promote.add_argument("--daily-budget", type=int,
+                         help="most alerts a day, 0 for no limit (default: var alert_daily_budget)")
     promote.add_argument("--top-k", type=int, help="k of precision at k (default: var evaluation_top_k)")
     promote.add_argument("--since", type=datetime.fromisoformat,
                          help="compare on logons after this UTC time (default: the later training window's end)")

@@ -20,6 +20,7 @@ class Comparison:
     since: pd.Timestamp
     until: pd.Timestamp
     threshold: float
+    daily_budget: int | None
     top_k: int
     events: int
     labels: int
@@ -42,15 +43,19 @@ def recent_data(database: Path, since: pd.Timestamp, read_only: bool = True) -> 
     return events, labels
 
 
-def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: float, top_k: int) -> dict:
+def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: float, daily_budget: int | None,
+               top_k: int) -> dict:
     scores = ml.risk_scores(pipeline, events)
     days = max((events["event_at"].max() - events["event_at"].min()) / pd.Timedelta(days=1), 1 / 24)
     figures = {f"score p{q * 100:g}": float(np.quantile(scores, q)) for q in SCORE_QUANTILES}
     figures["score max"] = float(scores.max())
-    alerted = scores >= threshold
-    figures["alerts at threshold"] = int(alerted.sum())
-    figures["alerts per day"] = float(alerted.sum() / days)
-    figures["_alerted_events"] = set(events.loc[alerted, "event_uid"])
+    figures["logons at threshold"] = int((scores >= threshold).sum())
+    # the alerts ml_login_alerts would raise: one per user and day, within the budget
+    alerts = ml.select_alerts(events, scores, threshold=threshold, daily_budget=daily_budget,
+                              critical_percentile=1.0, high_percentile=1.0)
+    figures["alerts"] = len(alerts)
+    figures["alerts per day"] = float(len(alerts) / days)
+    figures["_alerted_events"] = set(alerts["event_uid"])
     if len(labels):
         metrics, _ = ml.evaluate(labels, ml.risk_scores(pipeline, labels), threshold, top_k)
         figures["roc auc"] = metrics["roc_auc"]
@@ -62,7 +67,8 @@ def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: 
 
 
 def compare(database: Path, tracking_dir: Path, model_name: str, candidate: str, *, threshold: float,
-            top_k: int, since: pd.Timestamp | None = None, read_only: bool = True) -> Comparison:
+            daily_budget: int | None, top_k: int, since: pd.Timestamp | None = None,
+            read_only: bool = True) -> Comparison:
     """Score the same logons and labels, after both versions' training
     windows unless `since` says otherwise, with the champion and the candidate."""
     versions = {"candidate": registry.describe_version(tracking_dir, model_name, candidate)}
@@ -75,8 +81,8 @@ def compare(database: Path, tracking_dir: Path, model_name: str, candidate: str,
     if events.empty:
         raise ValueError(f"no logons in the warehouse after {since} (the end of the training windows): pass "
                          "--since to compare on earlier data, knowing a version trained on it")
-    comparison = Comparison(since, events["event_at"].max(), threshold, top_k, len(events), len(labels),
-                            int(labels["is_positive"].sum()) if len(labels) else 0)
+    comparison = Comparison(since, events["event_at"].max(), threshold, daily_budget, top_k, len(events),
+                            len(labels), int(labels["is_positive"].sum()) if len(labels) else 0)
     for role in ("champion", "candidate"):
         if role in versions:
             pipeline = registry.load_version(tracking_dir, model_name, versions[role].version)
@@ -84,7 +90,7 @@ def compare(database: Path, tracking_dir: Path, model_name: str, candidate: str,
                 "version": versions[role].version,
                 "algorithm": versions[role].params.get("algorithm", "?"),
                 "trained until": versions[role].train_until[:19],
-                **figures_of(pipeline, events, labels, threshold, top_k),
+                **figures_of(pipeline, events, labels, threshold, daily_budget, top_k),
             }
     if len(comparison.figures) == 2:
         comparison.alerts_in_both = len(comparison.figures["champion"]["_alerted_events"]
@@ -107,22 +113,26 @@ def render(comparison: Comparison, model_name: str) -> str:
         f"Model {model_name}: {versions}",
         f"on {comparison.events:,} logons and {comparison.labels:,} labels ({comparison.positives:,} positive) "
         f"after {comparison.since:%Y-%m-%d %H:%M:%S} up to {comparison.until:%Y-%m-%d %H:%M:%S} UTC;",
-        f"alert threshold {comparison.threshold}, k = {comparison.top_k}",
+        f"alert threshold {comparison.threshold}, at most {comparison.daily_budget or 'unlimited'} alerts a day, "
+        f"k = {comparison.top_k}",
         "",
-        f"{'':<24}" + "".join(f"{role:>16}" for role in roles),
+        f"{'':<24}" + "".join(f"{role:>21}" for role in roles),
     ]
     names = [name for name in comparison.figures[roles[-1]] if not name.startswith("_") and name != "version"]
     for name in names:
-        lines.append(f"{name:<24}" + "".join(f"{_cell(comparison.figures[role].get(name, '')):>16}"
+        lines.append(f"{name:<24}" + "".join(f"{_cell(comparison.figures[role].get(name, '')):>21}"
                                              for role in roles))
     if len(roles) == 2:
-        lines.append(f"{'alerts raised by both':<24}{comparison.alerts_in_both:>32,}")
+        lines.append(f"{'alerts raised by both':<24}{comparison.alerts_in_both:>42,}")
+    if len(roles) == 2 and (comparison.figures["candidate"]["trained until"]
+                            < comparison.figures["champion"]["trained until"]):
+        lines.append("note: the candidate trained on older data than the champion (a rollback?)")
     return "\n".join(lines)
 
 
 def promote(database: Path, tracking_dir: Path, model_name: str, version: str | None, *, threshold: float,
-            top_k: int, since: pd.Timestamp | None = None, apply: bool = False, bootstrap: bool = False,
-            out=print, read_only: bool = True) -> int:
+            daily_budget: int | None = None, top_k: int, since: pd.Timestamp | None = None, apply: bool = False,
+            bootstrap: bool = False, out=print, read_only: bool = True) -> int:
     """Print the comparison; move the champion alias when `apply`, or when
     `bootstrap` and there is no champion yet. Returns a process exit code."""
     versions = registry.registered_versions(tracking_dir, model_name)
@@ -138,7 +148,8 @@ def promote(database: Path, tracking_dir: Path, model_name: str, version: str | 
     if current is not None and current.version == candidate:
         out(f"Version {candidate} of {model_name} is already the champion.")
         return 0
-    out(render(compare(database, tracking_dir, model_name, candidate, threshold=threshold, top_k=top_k,
+    out(render(compare(database, tracking_dir, model_name, candidate, threshold=threshold,
+                       daily_budget=daily_budget, top_k=top_k,
                        since=since, read_only=read_only), model_name))
     out("")
     if apply or (bootstrap and current is None):

@@ -36,7 +36,8 @@ def warehouse(tmp_path):
     con.register("rows", rows)
     con.execute("create table feat_login_training_set as select * from rows")
     con.execute("create table feat_authentication_events as select *, 'e' || row_number() over () as event_uid, "
-                "label_at as event_at, 'okta' as source_name from rows")
+                "label_at as event_at, 'okta' as source_name, "
+                "'user' || (row_number() over () % 40) as user_key from rows")
     con.close()
     return path, rows
 
@@ -96,7 +97,8 @@ def test_a_new_version_waits_for_promotion_and_the_comparison_shows_both(trackin
     # both were scored on the same logons, after both training windows
     cut = pd.Timestamp(challenger.window["train_until"])
     assert f"{(rows['label_at'] > cut).sum():,} logons" in printed
-    for figure in ("alerts at threshold", "roc auc", "precision at 50", "incidents caught", "alerts raised by both"):
+    for figure in ("logons at threshold", "alerts per day", "roc auc", "precision at 50", "incidents caught",
+                   "alerts raised by both"):
         assert figure in printed
 
     code, printed = _promote(warehouse_path, tracking, model_name, "2", apply=True)
