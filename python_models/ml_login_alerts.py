@@ -10,8 +10,7 @@ def model(dbt, session):
     model_name = dbt.config.get("login_model_name")
     pipeline, champion = registry.load_champion(dbt.config.get("mlflow_tracking_dir"), model_name)
     threshold = float(dbt.config.get("alert_threshold"))
-    budget = dbt.config.get("alert_daily_budget")  # rendered from a var: null arrives as "None"
-    budget = int(budget) if budget not in (None, "", "None") else None
+    budget = ml.daily_budget(dbt.config.get("alert_daily_budget"))  # a var rendered: null arrives as "None"
     features = ml.pipeline_features(pipeline)
 
     events = dbt.ref("feat_authentication_events").df()

@@ -18,7 +18,8 @@ def model(dbt, session):
     train_from = pd.Timestamp(champion.params["train_from"])
     train_until = pd.Timestamp(champion.params["train_until"])
     latest_until = events["event_at"].max()
-    latest_from = latest_until - pd.Timedelta(hours=latest_hours)
+    # the latest window never reaches back into the training window
+    latest_from = max(latest_until - pd.Timedelta(hours=latest_hours), train_until)
     reference = events[events["event_at"].between(train_from, train_until)].copy()
     latest = events[events["event_at"] > latest_from].copy()
     for frame in (reference, latest):

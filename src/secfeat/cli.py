@@ -67,6 +67,7 @@ def project_vars(project_dir: Path) -> dict:
 
 
 def cmd_promote(args: argparse.Namespace) -> int:
+    from secfeat import ml
     from secfeat.promote import promote
 
     defaults = project_vars(args.project_dir)
@@ -74,8 +75,8 @@ def cmd_promote(args: argparse.Namespace) -> int:
     tracking_dir = args.tracking_dir or Path(defaults.get("mlflow_tracking_dir", "mlruns"))
     threshold = args.threshold if args.threshold is not None else float(defaults.get("alert_threshold", 0.9))
     top_k = args.top_k or int(defaults.get("evaluation_top_k", 100))
-    budget = args.daily_budget if args.daily_budget is not None else defaults.get("alert_daily_budget")
-    budget = int(budget) if budget else None
+    budget = ml.daily_budget(args.daily_budget if args.daily_budget is not None
+                             else defaults.get("alert_daily_budget"))
     if not args.duckdb.exists():
         print(f"error: no warehouse at {args.duckdb}: build it first (make demo, or dbt build)", file=sys.stderr)
         return 2

@@ -144,7 +144,9 @@ def evaluate(rows: pd.DataFrame, scores: np.ndarray, threshold: float, top_k: in
         metrics["average_precision"] = float(average_precision_score(labels, scores))
 
     scored = rows.assign(_score=scores, _alerted=alerted)
-    in_incidents = scored[scored["incident_id"].notna()] if "incident_id" in scored else scored.iloc[0:0]
+    if "incident_id" not in scored:  # labels without incidents (e.g. analyst dispositions only)
+        scored = scored.assign(incident_id=None, technique=None)
+    in_incidents = scored[scored["incident_id"].notna()]
     incidents = in_incidents.groupby("incident_id").agg(technique=("technique", "first"),
                                                         caught=("_alerted", "any"))
     metrics["incidents"] = float(len(incidents))
@@ -206,6 +208,14 @@ def train(frame: pd.DataFrame, features: list[str], algorithm: str, *, threshold
 
 
 # ---------------------------------------------------------------- alerts
+
+
+def daily_budget(value) -> int | None:
+    """var alert_daily_budget as a limit: null, empty or not positive is no limit."""
+    if value in (None, "", "None", "none", "null"):
+        return None
+    budget = int(value)
+    return budget if budget > 0 else None
 
 
 def select_alerts(events: pd.DataFrame, scores: np.ndarray, *, threshold: float, daily_budget: int | None,
@@ -282,6 +292,11 @@ def drift_report(reference: pd.DataFrame, latest: pd.DataFrame, features: list[s
     per source: events per hour and its PSI term; the source mix as a whole.
     A row is a meta-alert when its PSI exceeds the threshold, or a source that
     sent events in the reference window sent none in the latest."""
+    for name, frame in (("reference", reference), ("latest", latest)):
+        if frame.empty:  # nothing to compare: that is the alert
+            return pd.DataFrame([{"check_name": "volume", "subject": "all sources", "reference_value": len(reference),
+                                  "latest_value": len(latest), "psi": None, "is_meta_alert": True,
+                                  "meta_alert_reason": f"no events in the {name} window"}])
     rows = []
     for column in [*features, "score"]:
         reference_values = feature_frame(reference, [column])[column].to_numpy()

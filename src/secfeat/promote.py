@@ -46,7 +46,6 @@ def recent_data(database: Path, since: pd.Timestamp, read_only: bool = True) -> 
 def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: float, daily_budget: int | None,
                top_k: int) -> dict:
     scores = ml.risk_scores(pipeline, events)
-    days = max((events["event_at"].max() - events["event_at"].min()) / pd.Timedelta(days=1), 1 / 24)
     figures = {f"score p{q * 100:g}": float(np.quantile(scores, q)) for q in SCORE_QUANTILES}
     figures["score max"] = float(scores.max())
     figures["logons at threshold"] = int((scores >= threshold).sum())
@@ -54,15 +53,18 @@ def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: 
     alerts = ml.select_alerts(events, scores, threshold=threshold, daily_budget=daily_budget,
                               critical_percentile=1.0, high_percentile=1.0)
     figures["alerts"] = len(alerts)
-    figures["alerts per day"] = float(len(alerts) / days)
+    figures["alerts per day"] = float(len(alerts) / events["event_at"].dt.floor("D").nunique())
     figures["_alerted_events"] = set(alerts["event_uid"])
     if len(labels):
         metrics, _ = ml.evaluate(labels, ml.risk_scores(pipeline, labels), threshold, top_k)
         figures["roc auc"] = metrics["roc_auc"]
         figures["average precision"] = metrics["average_precision"]
         figures[f"precision at {top_k}"] = metrics[f"precision_at_{top_k}"]
-        figures["precision at threshold"] = metrics["precision_at_threshold"]
-        figures["incidents caught"] = f"{metrics['incidents_caught']:.0f} of {metrics['incidents']:.0f}"
+        # of those alerts: how many are logons inside an incident, and which incidents they catch
+        alerted = labels[labels["event_uid"].isin(figures["_alerted_events"])]
+        figures["alerts in incidents"] = f"{int(alerted['is_positive'].sum())} of {len(alerts)}"
+        incidents = labels["incident_id"].dropna().nunique()
+        figures["incidents caught"] = f"{alerted['incident_id'].dropna().nunique()} of {incidents}"
     return figures
 
 

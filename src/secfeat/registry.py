@@ -160,7 +160,8 @@ def load_champion(tracking_dir: str | Path, model_name: str):
     current = champion(tracking_dir, model_name)
     if current is None:
         raise NoChampionError(_no_champion_message(tracking_dir, model_name))
-    return load_model(tracking_dir, f"models:/{model_name}@{CHAMPION}"), current
+    # by the version just resolved: a promotion in between cannot mislabel the scores
+    return load_version(tracking_dir, model_name, current.version), current
 
 
 def load_model(tracking_dir: str | Path, uri: str):

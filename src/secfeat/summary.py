@@ -98,6 +98,9 @@ def _print(con: duckdb.DuckDBPyConnection, top: int, out) -> int:
             "group by 1 order by 1").fetchall():
         say(f"feat_login_training_set, {source} labels: {labels:,} ({positives:,} positive)")
 
+    if not _table_exists(con, "ml_login_model_training"):
+        say("\n(no model trained yet: build ml_login_model_training)")
+        return 0
     say()
     _print_model(con, say)
     if not _table_exists(con, "ml_login_alerts"):
@@ -106,7 +109,10 @@ def _print(con: duckdb.DuckDBPyConnection, top: int, out) -> int:
     say()
     _print_alerts(con, say, top)
     say()
-    _print_detection_quality(con, say)
+    if _one(con, "select count(*) from ml_login_alerts")[0]:
+        _print_detection_quality(con, say)
+    else:
+        say("== Detection quality: no alerts to judge")
     if _table_exists(con, "ml_login_monitoring"):
         say()
         _print_monitoring(con, say)
@@ -157,10 +163,10 @@ def _print_detection_quality(con: duckdb.DuckDBPyConnection, say) -> None:
     if not _one(con, "select count(*) from staging.stg_simulation__incidents")[0]:
         say("== Detection quality: no ground truth (incidents.csv) in this landing zone")
         return
-    train_until, = _one(con, "select train_until from ml_login_model_training")
-    champion_until, = _one(con, f"""
-        select max(label_at) from feat_login_training_set where label_at <= '{train_until}'
-        """)
+    # the champion's training cut (monitoring's reference window), not the version this build trained
+    train_until, = _one(con, "select max(reference_until) from ml_login_monitoring"
+                             if _table_exists(con, "ml_login_monitoring")
+                             else "select max(train_until) from ml_login_model_training")
     labelled = """
         select alerts.event_uid, alerts.score, alerts.event_at, labels.is_positive, labels.incident_id,
                labels.technique
@@ -218,7 +224,7 @@ def _print_detection_quality(con: duckdb.DuckDBPyConnection, say) -> None:
     say(f"   incidents caught (one alert on a logon inside the incident window): {caught} of the {with_logons} "
         f"with a logon ({share})" + (f"; {incidents - with_logons} had no logon to score" if incidents > with_logons
                                      else ""))
-    say(f"   the champion trained on labels up to {champion_until:%Y-%m-%d %H:%M}; only incidents after it are "
+    say(f"   the champion trained on labels up to {train_until:%Y-%m-%d %H:%M}; only incidents after it are "
         "out of sample")
 
 
@@ -230,10 +236,11 @@ def _print_monitoring(con: duckdb.DuckDBPyConnection, say) -> None:
         select check_name, subject, psi, reference_value, latest_value, meta_alert_reason
         from ml_login_monitoring where is_meta_alert order by psi desc nulls last
         """)
-    score_psi, = _one(con, "select psi from ml_login_monitoring where check_name = 'distribution' "
+    score_psi = _rows(con, "select psi from ml_login_monitoring where check_name = 'distribution' "
                            "and subject = 'score'")
+    score_psi = score_psi[0][0] if score_psi else None
     say(f"== Monitoring: training window {reference_from:%m-%d %H:%M} .. {reference_until:%m-%d %H:%M} vs latest "
         f"{latest_from:%m-%d %H:%M} .. {latest_until:%m-%d %H:%M}; score PSI {_fmt(score_psi)}; "
         f"{len(alerts)} meta-alert{'s' if len(alerts) != 1 else ''}")
     for check, subject, psi, reference, latest, reason in alerts:
-        say(f"   {check} {subject}: {reason} (PSI {_fmt(psi)}; mean {reference:,.3f} -> {latest:,.3f})")
+        say(f"   {check} {subject}: {reason} (PSI {_fmt(psi)}; {_fmt(reference)} -> {_fmt(latest)})")

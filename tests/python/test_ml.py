@@ -212,3 +212,51 @@ def test_the_drift_report_flags_drift_and_silent_sources():
     psi = report.set_index(["check_name", "subject"])["psi"]
     assert psi[("distribution", "failed_logins_1h")] == pytest.approx(
         ml.psi(reference["failed_logins_1h"].to_numpy(float), latest["failed_logins_1h"].to_numpy(float)))
+
+
+def test_no_alerts_and_no_budget_are_handled():
+    events = pd.DataFrame({"event_uid": ["a", "b"], "user_key": ["u1", None],
+                           "event_at": pd.to_datetime(["2026-01-01 01:00", "2026-01-01 02:00"])})
+    alerts = ml.select_alerts(events, np.array([0.1, 0.2]), threshold=0.9, daily_budget=5, critical_percentile=0.99,
+                              high_percentile=0.9)
+    assert alerts.empty and {"daily_rank", "severity", "entity_logons_alerting"} <= set(alerts.columns)
+    # a logon without a user still alerts
+    assert list(ml.select_alerts(events, np.array([0.1, 0.95]), threshold=0.9, daily_budget=None,
+                                 critical_percentile=0.99, high_percentile=0.9)["event_uid"]) == ["b"]
+    assert [ml.daily_budget(value) for value in (None, "None", "", 0, -3, "25", 7)] == [None] * 5 + [25, 7]
+
+
+def test_evaluate_without_incidents():
+    rows = pd.DataFrame({"is_positive": [True, False, False]})
+    metrics, by_technique = ml.evaluate(rows, np.array([0.9, 0.2, 0.1]), threshold=0.5, top_k=1)
+    assert metrics["roc_auc"] == 1.0 and metrics["incidents"] == 0 and by_technique.empty
+    assert math.isnan(metrics["incident_recall"])
+
+
+def test_drift_null_rate_and_source_mix_by_hand():
+    reference = pd.DataFrame({"event_at": pd.date_range("2026-01-01", periods=4, freq="h"),
+                              "source_name": ["okta", "okta", "okta", "sshd"],
+                              "distinct_users_failed_1h": [1.0, None, 2.0, 3.0], "score": [0.1, 0.2, 0.3, 0.4]})
+    latest = pd.DataFrame({"event_at": pd.date_range("2026-01-02", periods=4, freq="h"),
+                           "source_name": ["okta", "sshd", "sshd", "sshd"],
+                           "distinct_users_failed_1h": [None, None, None, 2.0], "score": [0.1, 0.2, 0.3, 0.4]})
+    report = ml.drift_report(reference, latest, ["distinct_users_failed_1h"], psi_threshold=0.2)
+    checks = report.set_index(["check_name", "subject"])
+    null_rate = checks.loc[("null_rate", "distinct_users_failed_1h")]
+    assert (null_rate["reference_value"], null_rate["latest_value"]) == (0.25, 0.75)
+    assert null_rate["psi"] == pytest.approx((0.25 - 0.75) * math.log(0.25 / 0.75) + (0.75 - 0.25) * math.log(3))
+    mix = checks.loc[("source_mix", "all sources")]
+    assert mix["psi"] == pytest.approx((0.25 - 0.75) * math.log(0.25 / 0.75) + (0.75 - 0.25) * math.log(3))
+    # 4 events over 3 hours in each window; sshd 1 -> 3 of them
+    assert checks.loc[("volume", "sshd"), "reference_value"] == pytest.approx(1 / 3)
+    assert checks.loc[("volume", "sshd"), "latest_value"] == pytest.approx(1.0)
+    assert checks.loc[("distribution", "score"), "psi"] == 0 and not checks.loc[("distribution", "score"),
+                                                                               "is_meta_alert"]
+
+
+def test_an_empty_window_is_one_meta_alert_not_a_wall_of_psi():
+    reference = pd.DataFrame({"event_at": pd.date_range("2026-01-01", periods=3, freq="h"),
+                              "source_name": "okta", "failed_logins_1h": [0, 1, 2], "score": [0.1, 0.2, 0.3]})
+    report = ml.drift_report(reference, reference.iloc[0:0], ["failed_logins_1h"], psi_threshold=0.2)
+    assert report[["check_name", "meta_alert_reason"]].values.tolist() == [["volume", "no events in the latest window"]]
+    assert report["psi"].isna().all()
