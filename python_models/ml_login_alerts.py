@@ -2,6 +2,8 @@
 (models:/<name>@champion) and keep those that alert. With no champion it
 fails and says what to run: it never scores with an arbitrary version."""
 
+import pandas as pd
+
 from secfeat import ml, registry
 
 
@@ -14,11 +16,15 @@ def model(dbt, session):
     features = ml.pipeline_features(pipeline)
 
     events = dbt.ref("feat_authentication_events").df()
+    scores = ml.risk_scores(pipeline, events)
+    in_training_window = events["event_at"].between(pd.Timestamp(champion.params["train_from"]),
+                                                    pd.Timestamp(champion.params["train_until"])).to_numpy()
     alerts = ml.select_alerts(
         events,
-        ml.risk_scores(pipeline, events),
+        scores,
         threshold=threshold,
         daily_budget=budget,
+        reference_scores=scores[in_training_window] if in_training_window.any() else None,
         critical_percentile=float(dbt.config.get("alert_critical_percentile")),
         high_percentile=float(dbt.config.get("alert_high_percentile")),
     )

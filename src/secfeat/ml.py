@@ -219,15 +219,20 @@ def daily_budget(value) -> int | None:
 
 
 def select_alerts(events: pd.DataFrame, scores: np.ndarray, *, threshold: float, daily_budget: int | None,
-                  critical_percentile: float, high_percentile: float, entity_column: str = "user_key",
-                  time_column: str = "event_at") -> pd.DataFrame:
+                  critical_percentile: float, high_percentile: float, reference_scores: np.ndarray | None = None,
+                  entity_column: str = "user_key", time_column: str = "event_at") -> pd.DataFrame:
     """One alert per entity and UTC day: its highest-scoring logon of the day
     at or above the threshold (with how many of its logons reached it), then
-    at most daily_budget alerts a day, highest scores first. Each carries its
-    score's percentile among all of that day's scored logons, and a severity
-    from it. (One brute force is one alert, not two hundred.)"""
-    scored = events.assign(score=np.asarray(scores, dtype=float), _day=events[time_column].dt.floor("D"))
-    scored["score_percentile"] = scored.groupby("_day")["score"].rank(method="max", pct=True)
+    at most daily_budget alerts a day, highest scores first. (One brute force
+    is one alert, not two hundred.)
+
+    Severity comes from the score's percentile among reference_scores (the
+    champion's scores on its training window; default: all scores given), a
+    fixed yardstick, so an alert's severity does not depend on how much of
+    its day has arrived yet."""
+    scores = np.asarray(scores, dtype=float)
+    reference = np.sort(np.asarray(scores if reference_scores is None else reference_scores, dtype=float))
+    scored = events.assign(score=scores, _day=events[time_column].dt.floor("D"))
     over = scored[scored["score"] >= threshold].sort_values(["score", time_column], ascending=[False, True],
                                                             kind="stable")
     # dropna=False: logons without a user still alert, grouped together
@@ -236,7 +241,10 @@ def select_alerts(events: pd.DataFrame, scores: np.ndarray, *, threshold: float,
     alerts = over.drop_duplicates(["_day", entity_column], keep="first").copy()
     alerts["daily_rank"] = alerts.groupby("_day").cumcount() + 1
     if daily_budget is not None:
-        alerts = alerts[alerts["daily_rank"] <= daily_budget]
+        alerts = alerts[alerts["daily_rank"] <= daily_budget].copy()
+    # share of the reference scoring at or below this score
+    alerts["score_percentile"] = (np.searchsorted(reference, alerts["score"].to_numpy(), side="right")
+                                  / max(len(reference), 1))
     alerts["severity"] = np.select(
         [alerts["score_percentile"] >= critical_percentile, alerts["score_percentile"] >= high_percentile],
         ["critical", "high"], default="medium")

@@ -133,21 +133,27 @@ def test_alerts_one_per_user_and_day_within_the_budget():
                                     "2026-01-02 01:00", "2026-01-02 02:00", "2026-01-02 03:00"]),
     })
     scores = np.array([0.95, 0.97, 0.91, 0.2, 0.99, 0.5, 0.92])
-    alerts = ml.select_alerts(events, scores, threshold=0.9, daily_budget=1, critical_percentile=0.99,
-                              high_percentile=0.5)
+    reference = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.92, 0.98])
+    alerts = ml.select_alerts(events, scores, threshold=0.9, daily_budget=1, critical_percentile=0.95,
+                              high_percentile=0.9, reference_scores=reference)
     # day 1: u1's best logon (b, of 2 alerting) beats u2 (c), budget 1; day 2: e (u1) beats g (u4)
     assert list(alerts["event_uid"]) == ["e", "b"]
     assert list(alerts["entity_logons_alerting"]) == [1, 2]
     assert list(alerts["daily_rank"]) == [1, 1]
-    # b is the highest of day 1's four scores: percentile 1.0
-    assert alerts.set_index("event_uid")["score_percentile"].to_dict() == {"b": 1.0, "e": 1.0}
-    assert set(alerts["severity"]) == {"critical"}
-    unlimited = ml.select_alerts(events, scores, threshold=0.9, daily_budget=None, critical_percentile=1.01,
-                                 high_percentile=0.8)
+    # e 0.99 is above all ten reference scores; b 0.97 above nine
+    assert alerts.set_index("event_uid")["score_percentile"].to_dict() == {"e": 1.0, "b": 0.9}
+    assert alerts.set_index("event_uid")["severity"].to_dict() == {"e": "critical", "b": "high"}
+    unlimited = ml.select_alerts(events, scores, threshold=0.9, daily_budget=None, critical_percentile=0.95,
+                                 high_percentile=0.9, reference_scores=reference)
     assert sorted(unlimited["event_uid"]) == ["b", "c", "e", "g"]
-    # c is the 2nd of 4 on day 1: percentile 0.5 -> medium; g is 2nd of 3 on day 2: 2/3 -> medium
-    assert unlimited.set_index("event_uid")["severity"].to_dict() == {"b": "high", "c": "medium", "e": "high",
-                                                                      "g": "medium"}
+    # c 0.91 is above eight reference scores, g 0.92 ties the ninth: at or below counts
+    assert unlimited.set_index("event_uid")["score_percentile"].to_dict() == {"e": 1.0, "b": 0.9, "g": 0.9, "c": 0.8}
+    assert unlimited.set_index("event_uid")["severity"].to_dict() == {"e": "critical", "b": "high", "g": "high",
+                                                                      "c": "medium"}
+    # without a reference, the scores given are the yardstick: b is above 6 of the 7
+    own = ml.select_alerts(events, scores, threshold=0.9, daily_budget=None, critical_percentile=1.0,
+                           high_percentile=0.5)
+    assert own.set_index("event_uid")["score_percentile"].to_dict()["b"] == pytest.approx(6 / 7)
 
 
 # ---------------------------------------------------------------- population stability index
