@@ -9,7 +9,6 @@ different transformation than training.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -335,7 +334,3 @@ def drift_report(reference: pd.DataFrame, latest: pd.DataFrame, features: list[s
     report["meta_alert_reason"] = np.select([drifted, silent],
                                             [f"psi above {psi_threshold}", "source sent no events"], default=None)
     return report
-
-
-def dumps(value) -> str:
-    return json.dumps(value, sort_keys=True, default=str)

@@ -31,14 +31,7 @@ parsed as (
 
 fields as (
     select
-        _source_file,
-        _source_line,
-        _source_record,
-        _ingested_at,
-        raw_line,
-        record,
-        _record_quarantine_reason,
-        _record_ignored_reason,
+        {{ secfeat.landing_json_record_columns() }},
         trail,
         struct_extract(trail, 'eventName') as event_name,
         struct_extract(trail, 'eventID') as event_id,

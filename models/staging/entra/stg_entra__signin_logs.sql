@@ -36,14 +36,7 @@ parsed as (
 
 fields as (
     select
-        _source_file,
-        _source_line,
-        _source_record,
-        _ingested_at,
-        raw_line,
-        record,
-        _record_quarantine_reason,
-        _record_ignored_reason,
+        {{ secfeat.landing_json_record_columns() }},
         export_record,
         struct_extract(export_record, 'category') as category,
         struct_extract(sign_in, 'id') as sign_in_id,

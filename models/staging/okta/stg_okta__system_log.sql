@@ -33,14 +33,7 @@ parsed as (
 
 fields as (
     select
-        _source_file,
-        _source_line,
-        _source_record,
-        _ingested_at,
-        raw_line,
-        record,
-        _record_quarantine_reason,
-        _record_ignored_reason,
+        {{ secfeat.landing_json_record_columns() }},
         log_event,
         struct_extract(log_event, 'uuid') as event_uuid,
         struct_extract(log_event, 'published') as published_text,
