@@ -28,7 +28,7 @@ USES_CHAMPION := tag:uses_champion+
 TEST_DIR := .make/test
 TEST_VARS := {landing_dir: $(TEST_DIR)/landing, mlflow_tracking_dir: $(TEST_DIR)/mlruns, as_of: '2026-01-10 00:00:00'}
 
-.PHONY: install demo build summary docs test lint dbt-test pytest constraints clean
+.PHONY: install demo build summary docs generate test lint dbt-test pytest constraints clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ summary: install
 
 docs: install
 	$(DBT) docs generate $(DBT_FLAGS)
+
+# Rewrite the YAML that repeats the OCSF contract or the feature catalog
+# (staging, OCSF and landing properties; feature columns). A test fails when
+# it is stale.
+generate: install
+	$(BIN)/python -m secfeat.generate_yaml
 
 test: lint dbt-test pytest
 

@@ -1,9 +1,10 @@
 {#-
     The feature catalog holds together with the feature definitions.
 
-    Features are defined once in macros/features/feature_definitions.sql
-    (user_features, user_src_ip_features, src_ip_features) and catalogued in
-    the models' YAML: every model or snapshot column named after a feature must
+    Features are defined once in macros/features/ (the lists of
+    feature_catalog(): user_features, user_src_ip_features, src_ip_features)
+    and catalogued in the models' YAML, whose feature entries `make generate`
+    writes from them: every model or snapshot column named after a feature must
     carry a description and meta entity, window, boundary_rule, ocsf_inputs and
     owner (column `meta:` or `config: meta:`). One row per (node, column,
     problem); none when the catalog is complete and agrees with the macros:
@@ -22,11 +23,10 @@
 {%- set problems = [] -%}
 {%- if execute -%}
     {%- set meta_keys = ['entity', 'window', 'boundary_rule', 'ocsf_inputs', 'owner'] -%}
-    {%- set feature_lists = [
-        ('user_features', 'user', secfeat.user_features()),
-        ('user_src_ip_features', 'user, src_ip', secfeat.user_src_ip_features()),
-        ('src_ip_features', 'src_ip', secfeat.src_ip_features()),
-    ] -%}
+    {%- set feature_lists = [] -%}
+    {%- for catalogued in secfeat.feature_catalog() -%}
+        {%- do feature_lists.append((catalogued.macro, catalogued.entity, catalogued.features)) -%}
+    {%- endfor -%}
     {%- set definitions = {} -%}
     {%- for macro_name, entity, features in feature_lists -%}
         {%- for feature in features -%}

@@ -1,7 +1,8 @@
 {#-
     One row per raw line of every file landed for a source, with a pointer back
-    to it: the file, the 1-based line number and the file's ingest time (its
-    modification time in the landing zone). A trailing newline does not make a
+    to it: the file, the 1-based line number (a line is one record, so its
+    record number is 1) and the file's ingest time (its modification time in
+    the landing zone). A trailing newline does not make a
     line; blank lines inside a file do, so that nothing is silently skipped.
 
     A source with no files yet yields no rows instead of failing the build.
@@ -13,6 +14,7 @@
         select
             null::varchar as _source_file,
             null::bigint as _source_line,
+            null::bigint as _source_record,
             null::timestamp as _ingested_at,
             null::varchar as raw_line
         where false
@@ -38,154 +40,12 @@
         select
             source_file as _source_file,
             line_number as _source_line,
+            -- a line is one record
+            1::bigint as _source_record,
             timezone('UTC', ingested_at) as _ingested_at,
             rtrim(raw_line, chr(13)) as raw_line
         from numbered_lines
         -- the empty string after a file's final newline is not a line
         where not (line_number = line_count and raw_line = '')
     {%- endif -%}
-{%- endmacro %}
-
-
-{#- True when the glob matches a file (at parse time, before execute, assume so). -#}
-{% macro landing_has_files(file_pattern) -%}
-    {%- set result = run_query("select count(*) from glob('" ~ file_pattern ~ "')") -%}
-    {{ return(result.columns[0].values()[0] > 0) }}
-{%- endmacro %}
-
-
-{#-
-    One row per JSON record of every file landed for a source, however the
-    shipper framed them: one object per line (NDJSON), a whole file holding
-    one pretty-printed object, or batches (a top-level array, or an object
-    with a Records/records array as CloudTrail's S3 delivery and Azure Event
-    Hubs write). Each row points back to its file, line (1 for a whole-file
-    document) and record (its 1-based place in the batch, else 1).
-
-    Framing problems are decided here, once for every JSON source:
-    _record_quarantine_reason is malformed_json (a line that is not JSON;
-    `raw_line` keeps its text) or not_a_json_object; _record_ignored_reason is
-    blank_line or empty_batch. `record` is then null. Blank lines are kept, so
-    every line can be accounted for.
--#}
-{% macro landing_json_records(landing_folder) -%}
-    {%- set source_relation = source('landing', landing_folder) -%}
-    {%- set file_pattern = var('landing_dir') ~ '/' ~ landing_folder ~ '/*' -%}
-    {%- if execute and not secfeat.landing_has_files(file_pattern) -%}
-        select
-            null::varchar as _source_file,
-            null::bigint as _source_line,
-            null::bigint as _source_record,
-            null::timestamp as _ingested_at,
-            null::varchar as raw_line,
-            null::json as record,
-            null::varchar as _record_quarantine_reason,
-            null::varchar as _record_ignored_reason
-        where false
-    {%- else -%}
-        with landed_files as (
-            select
-                filename as source_file,
-                timezone('UTC', last_modified) as ingested_at,
-                content,
-                -- a whole file that parses is one document, however many lines it spans
-                json_valid(content) and trim(content) != '' as is_one_document
-            from {{ source_relation }}
-        ),
-
-        split_lines as (
-            select
-                source_file,
-                ingested_at,
-                unnest(range(1, len(lines) + 1)) as line_number,
-                rtrim(unnest(lines), chr(13)) as unit_text,
-                len(lines) as line_count
-            from (
-                select
-                    source_file,
-                    ingested_at,
-                    string_split(content, chr(10)) as lines
-                from landed_files
-                where not is_one_document
-            )
-        ),
-
-        units as (
-            select
-                source_file,
-                ingested_at,
-                1::bigint as line_number,
-                content as unit_text
-            from landed_files
-            where is_one_document
-            union all
-            select
-                source_file,
-                ingested_at,
-                line_number,
-                unit_text
-            from split_lines
-            -- the empty string after a file's final newline is not a line
-            where not (line_number = line_count and unit_text = '')
-        ),
-
-        parsed_units as (
-            select
-                *,
-                case when trim(unit_text) != '' and json_valid(unit_text) then unit_text::json end as unit_json
-            from units
-        ),
-
-        batched_units as (
-            select
-                *,
-                case
-                    when json_type(unit_json) = 'ARRAY' then json_extract(unit_json, '$[*]')
-                    when json_type(unit_json, '$.Records') = 'ARRAY' then json_extract(unit_json, '$.Records[*]')
-                    when json_type(unit_json, '$.records') = 'ARRAY' then json_extract(unit_json, '$.records[*]')
-                end as batch
-            from parsed_units
-        ),
-
-        records as (
-            select
-                source_file,
-                line_number,
-                ingested_at,
-                unit_text,
-                batch,
-                coalesce(len(batch) = 0, false) as is_empty_batch,
-                unnest(
-                    case when batch is null then [unit_json] when len(batch) = 0 then [null::json] else batch end
-                ) as record,
-                unnest(case when len(batch) > 0 then range(1, len(batch) + 1) else [1] end) as record_number
-            from batched_units
-        )
-
-        select
-            source_file as _source_file,
-            line_number as _source_line,
-            record_number as _source_record,
-            ingested_at as _ingested_at,
-            case when batch is null then unit_text else record::varchar end as raw_line,
-            case when json_type(record) = 'OBJECT' then record end as record,
-            case
-                when is_empty_batch then null
-                when record is null and trim(unit_text) != '' then 'malformed_json'
-                when record is not null and json_type(record) != 'OBJECT' then 'not_a_json_object'
-            end as _record_quarantine_reason,
-            case
-                when is_empty_batch then 'empty_batch'
-                when record is null and trim(unit_text) = '' then 'blank_line'
-            end as _record_ignored_reason
-        from records
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- The columns landing_json_records gives every record: where it came from,
-    its text, and its framing verdict. A JSON staging model passes them on. -#}
-{% macro landing_json_record_columns() -%}
-    {{ ['_source_file', '_source_line', '_source_record', '_ingested_at', 'raw_line', 'record',
-        '_record_quarantine_reason', '_record_ignored_reason'] | join(',\n        ') }}
 {%- endmacro %}

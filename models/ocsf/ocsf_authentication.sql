@@ -1,3 +1,3 @@
 {#- OCSF Authentication (3002) from every vendor: logons, logoffs, Kerberos
     tickets and credential checks, one row per event. -#}
-{{ secfeat.ocsf_class_model('authentication', user_key_from='user_name') }}
+{{ secfeat.ocsf_class_model('authentication') }}

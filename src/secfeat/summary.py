@@ -1,4 +1,7 @@
-"""A short, readable account of what the last build produced."""
+"""A short, readable account of what the last build produced.
+
+Every figure comes from the report models (models/reports/): this module only
+reads them, in order, and formats them."""
 
 from __future__ import annotations
 
@@ -7,18 +10,26 @@ from pathlib import Path
 
 import duckdb
 
-
-def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple]:
-    return con.sql(query).fetchall()
-
-
-def _one(con: duckdb.DuckDBPyConnection, query: str) -> tuple:
-    return _rows(con, query)[0]
+# the reports of the sections every build has: landing zone, OCSF, features
+_BASE_REPORTS = ("report_landing_by_source", "report_landing_by_reason", "report_ocsf_events_by_class",
+                 "report_feature_coverage", "report_training_labels_by_source")
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     query = f"select count(*) from information_schema.tables where table_schema = 'main' and table_name = '{name}'"
-    return _one(con, query)[0] > 0
+    return con.sql(query).fetchall()[0][0] > 0
+
+
+def _read(con: duckdb.DuckDBPyConnection, report: str, order_by: str = "") -> list[dict]:
+    """The rows of a report model, as dicts by column name."""
+    relation = con.sql(f"select * from {report}" + (f" order by {order_by}" if order_by else ""))
+    return [dict(zip(relation.columns, row)) for row in relation.fetchall()]
+
+
+def _reports_missing(con: duckdb.DuckDBPyConnection, *reports: str) -> str | None:
+    """None when all the reports are built, else what to run."""
+    missing = [report for report in reports if not _table_exists(con, report)]
+    return f"({', '.join(missing)} not built yet: dbt build --select reports)" if missing else None
 
 
 def print_summary(database: Path, top: int = 10, out=sys.stdout) -> int:
@@ -37,85 +48,77 @@ def _print(con: duckdb.DuckDBPyConnection, top: int, out) -> int:
     def say(text: str = "") -> None:
         print(text, file=out)
 
+    missing = [report for report in _BASE_REPORTS if not _table_exists(con, report)]
+    if missing:
+        print(f"error: no {', '.join(missing)} in the warehouse; build the reports: dbt build --select reports",
+              file=sys.stderr)
+        return 2
+
     say("== Landing zone: every raw record accounted for")
-    audit = con.sql(
-        """
-        select
-            source_name,
-            sum(record_count) as raw_records,
-            sum(record_count) filter (where outcome = 'staged') as staged,
-            sum(event_count) as events,
-            sum(record_count) filter (where outcome = 'duplicate') as duplicates,
-            sum(record_count) filter (where outcome = 'quarantined') as quarantined,
-            sum(record_count) filter (where outcome = 'ignored') as ignored
-        from landing_audit
-        group by source_name
-        order by source_name
-        """
-    ).fetchall()
-    say(f"{'source':<11}{'records':>10}{'staged':>10}{'events':>10}{'dupes':>8}{'quarant.':>10}{'ignored':>10}")
-    for source, raw, staged, events, dupes, quarantined, ignored in audit:
-        say(f"{source:<11}{raw:>10,}{staged or 0:>10,}{events or 0:>10,}{dupes or 0:>8,}{quarantined or 0:>10,}"
-            f"{ignored or 0:>10,}")
+    say(f"{'source':<17}{'records':>10}{'staged':>10}{'events':>10}{'dupes':>8}{'quarant.':>10}{'ignored':>10}")
+    for row in _read(con, "report_landing_by_source", "source_name"):
+        say(f"{row['source_name']:<17}{row['raw_records']:>10,}{row['staged_records']:>10,}"
+            f"{row['staged_events']:>10,}{row['duplicate_records']:>8,}{row['quarantined_records']:>10,}"
+            f"{row['ignored_records']:>10,}")
+    reasons = _read(con, "report_landing_by_reason", "raw_records desc, source_name, reason")
     for title, outcome in (("Quarantined", "quarantined"), ("Ignored", "ignored")):
-        reasons = con.sql(
-            f"""
-            select source_name || ':' || reason, sum(record_count)::bigint from landing_audit
-            where outcome = '{outcome}' group by 1 order by 2 desc, 1
-            """
-        ).fetchall()
-        say(f"{title} by reason: " + (", ".join(f"{r} {n:,}" for r, n in reasons) or "none"))
+        listed = ", ".join(f"{row['source_name']}:{row['reason']} {row['raw_records']:,}"
+                           for row in reasons if row["outcome"] == outcome)
+        say(f"{title} by reason: " + (listed or "none"))
 
     say()
     say("== OCSF events by class and status")
-    union = " union all ".join(
-        f"select source_name, class_name, activity_name, status_id, event_at from ocsf_{name}"
-        for name in ("authentication", "authorize_session", "process_activity", "api_activity")
-    )
-    say(f"{'source':<11}{'class: activity':<42}{'success':>9}{'failure':>9}{'other':>8}  first .. last (UTC)")
-    for source, class_name, activity, success, failure, other, first, last in con.sql(
-        f"""
-        select source_name, class_name, activity_name,
-               count(*) filter (where status_id = 1), count(*) filter (where status_id = 2),
-               count(*) filter (where status_id not in (1, 2)), min(event_at), max(event_at)
-        from ({union}) group by all order by 1, 2, 3
-        """
-    ).fetchall():
-        say(f"{source:<11}{(class_name + ': ' + activity)[:41]:<42}{success:>9,}{failure:>9,}{other:>8,}  "
-            f"{first:%Y-%m-%d %H:%M} .. {last:%Y-%m-%d %H:%M}")
+    say(f"{'source':<17}{'class: activity':<42}{'success':>9}{'failure':>9}{'other':>8}  first .. last (UTC)")
+    for row in _read(con, "report_ocsf_events_by_class", "source_name, class_name, activity_name"):
+        say(f"{row['source_name']:<17}{(row['class_name'] + ': ' + row['activity_name'])[:41]:<42}"
+            f"{row['success_events']:>9,}{row['failure_events']:>9,}{row['other_events']:>8,}  "
+            f"{row['first_event_at']:%Y-%m-%d %H:%M} .. {row['last_event_at']:%Y-%m-%d %H:%M}")
 
     say()
     say("== Features")
-    events, users, ips = _one(con, "select count(*), count(distinct user_key), count(distinct src_endpoint_ip) "
-                                   "from feat_authentication_events")
-    say(f"feat_authentication_events: {events:,} logons of {users:,} users from {ips:,} source IPs")
-    latest, as_of = _one(con, "select count(*), max(as_of_at) from feat_user_latest")
-    latest_ips, = _one(con, "select count(*) from feat_src_ip_latest")
-    say(f"feat_user_latest, feat_src_ip_latest: {latest:,} users, {latest_ips:,} source IPs "
-        f"as of {as_of:%Y-%m-%d %H:%M} UTC")
-    for source, labels, positives in con.sql(
-            "select label_source, count(*), count(*) filter (where is_positive) from feat_login_training_set "
-            "group by 1 order by 1").fetchall():
-        say(f"feat_login_training_set, {source} labels: {labels:,} ({positives:,} positive)")
+    coverage, = _read(con, "report_feature_coverage")
+    say(f"feat_authentication_events: {coverage['logons']:,} logons of {coverage['logon_users']:,} users "
+        f"from {coverage['logon_src_ips']:,} source IPs")
+    say(f"feat_user_latest, feat_src_ip_latest: {coverage['latest_users']:,} users, "
+        f"{coverage['latest_src_ips']:,} source IPs as of {coverage['latest_as_of_at']:%Y-%m-%d %H:%M} UTC")
+    for row in _read(con, "report_training_labels_by_source", "label_source"):
+        say(f"feat_login_training_set, {row['label_source']} labels: {row['labels']:,} "
+            f"({row['positive_labels']:,} positive)")
 
     if not _table_exists(con, "ml_login_model_training"):
         say("\n(no model trained yet: build ml_login_model_training)")
+        return 0
+    if missing := _reports_missing(con, "report_model_training"):
+        say("\n" + missing)
         return 0
     say()
     _print_model(con, say)
     if not _table_exists(con, "ml_login_alerts"):
         say("\n(no alerts yet: promote a champion with `secfeat promote`, then build ml_login_alerts)")
         return 0
+    if missing := _reports_missing(con, "report_alerts_overview", "report_alerts"):
+        say("\n" + missing)
+        return 0
+    overview, = _read(con, "report_alerts_overview")
+    alerts = _read(con, "report_alerts", "alert_rank")
     say()
-    _print_alerts(con, say, top)
+    _print_alerts(overview, alerts, say, top)
     say()
-    if _one(con, "select count(*) from ml_login_alerts")[0]:
-        _print_detection_quality(con, say)
-    else:
+    if not overview["alerts"]:
         say("== Detection quality: no alerts to judge")
+    elif not _table_exists(con, "ml_login_monitoring"):
+        # its reference window is the champion's training cut, which the detection reports need
+        say("== Detection quality: needs the champion's training cut: build ml_login_monitoring, then the reports")
+    elif missing := _reports_missing(con, "report_detection_quality", "report_alerts_by_technique"):
+        say("== Detection quality: " + missing)
+    else:
+        _print_detection_quality(con, alerts, say)
     if _table_exists(con, "ml_login_monitoring"):
         say()
-        _print_monitoring(con, say)
+        if missing := _reports_missing(con, "report_monitoring_overview", "report_monitoring_meta_alerts"):
+            say("== Monitoring: " + missing)
+        else:
+            _print_monitoring(con, say)
     return 0
 
 
@@ -124,7 +127,7 @@ def _fmt(value, digits: int = 3) -> str:
 
 
 def _print_model(con: duckdb.DuckDBPyConnection, say) -> None:
-    run = con.sql("select * from ml_login_model_training").df().iloc[0]
+    run = _read(con, "report_model_training")[0]
     say(f"== Model {run['model_name']}: this build trained v{run['model_version']} ({run['algorithm']}, "
         f"features {run['feature_definitions_version'][:8]}) on labels {run['train_from']:%Y-%m-%d %H:%M} .. "
         f"{run['train_until']:%Y-%m-%d %H:%M}")
@@ -133,114 +136,60 @@ def _print_model(con: duckdb.DuckDBPyConnection, say) -> None:
         f"incidents caught {_fmt(run['incident_recall'], 2)}")
 
 
-def _print_alerts(con: duckdb.DuckDBPyConnection, say, top: int) -> None:
-    count, version, threshold, budget, days = _one(
-        con, "select count(*), any_value(model_version), any_value(threshold), any_value(daily_budget), "
-             "count(distinct event_at::date) from ml_login_alerts")
-    if not count:
+def _print_alerts(overview: dict, alerts: list[dict], say, top: int) -> None:
+    if not overview["alerts"]:
         say("== Alerts: none")
         return
-    bands = dict(_rows(con, "select severity, count(*) from ml_login_alerts group by 1"))
-    say(f"== Alerts by the champion v{version}: {count:,} on {days} days at score >= {threshold}, "
+    budget = overview["daily_budget"]
+    say(f"== Alerts by the champion v{overview['model_version']}: {overview['alerts']:,} on "
+        f"{overview['alert_days']} days at score >= {overview['threshold']}, "
         f"at most {budget if budget == budget and budget is not None else 'unlimited'} a day "
-        f"(critical {bands.get('critical', 0)}, high {bands.get('high', 0)}, medium {bands.get('medium', 0)}); "
-        f"top {top}:")
-    rows = _rows(con, f"""
-        select severity, round(score, 4), event_at, user_key, coalesce(src_endpoint_ip, '-'), source_name,
-               failed_logins_1h, failed_logins_24h, distinct_users_failed_1h
-        from ml_login_alerts order by score desc, event_at limit {int(top)}
-        """)
-    say(f"{'severity':<9}{'score':>7}  {'event at (UTC)':<17}{'user':<22}{'source ip':<17}{'src':<11}"
+        f"(critical {overview['critical_alerts']}, high {overview['high_alerts']}, "
+        f"medium {overview['medium_alerts']}); top {top}:")
+    say(f"{'severity':<9}{'score':>7}  {'event at (UTC)':<17}{'user':<22}{'source ip':<17}{'src':<17}"
         f"{'fail1h':>7}{'fail24h':>8}{'users1h':>8}")
-    for sev, score, at, user, ip, source, f1, f24, users in rows:
-        say(f"{sev:<9}{score:>7.4f}  {at:%Y-%m-%d %H:%M}  {user[:21]:<22}{ip:<17}{source:<11}{f1:>7}{f24:>8}"
-            f"{users if users is not None else '-':>8}")
+    for row in alerts[:max(top, 0)]:
+        ip, users = row["src_endpoint_ip"], row["distinct_users_failed_1h"]
+        say(f"{row['severity']:<9}{row['score']:>7.4f}  {row['event_at']:%Y-%m-%d %H:%M}  {row['user_key'][:21]:<22}"
+            f"{'-' if ip is None else ip:<17}{row['source_name']:<17}{row['failed_logins_1h']:>7}"
+            f"{row['failed_logins_24h']:>8}{users if users is not None else '-':>8}")
 
 
-def _print_detection_quality(con: duckdb.DuckDBPyConnection, say) -> None:
+def _print_detection_quality(con: duckdb.DuckDBPyConnection, alerts: list[dict], say) -> None:
     """Alerts against the generator's ground truth: an alert is right when its
     logon lies inside an incident window (feat_login_training_set's labels)."""
-    if not _one(con, "select count(*) from staging.stg_simulation__incidents")[0]:
+    quality, = _read(con, "report_detection_quality")
+    if not quality["has_ground_truth"]:
         say("== Detection quality: no ground truth (incidents.csv) in this landing zone")
         return
-    # the champion's training cut (monitoring's reference window), not the version this build trained
-    train_until, = _one(con, "select max(reference_until) from ml_login_monitoring"
-                             if _table_exists(con, "ml_login_monitoring")
-                             else "select max(train_until) from ml_login_model_training")
-    labelled = """
-        select alerts.event_uid, alerts.score, alerts.event_at, labels.is_positive, labels.incident_id,
-               labels.technique
-        from ml_login_alerts as alerts
-        left join feat_login_training_set as labels
-            on alerts.event_uid = labels.event_uid and labels.label_source = 'incident'
-    """
     say("== Detection quality against the generator's ground truth (an alert is right inside an incident window)")
-    alerts, = _one(con, "select count(*) from ml_login_alerts")
-    for k in sorted({k for k in (10, 25, 100) if k < alerts} | {alerts}):
-        hits, n = _one(con, f"select count(*) filter (where is_positive), count(*) from "
-                            f"(select * from ({labelled}) order by score desc, event_at limit {k})")
-        say(f"   precision at {k:>3}: {hits / n:.2f} ({hits} of the {n} highest-scoring alerts in incidents)")
+    for k in sorted({k for k in (10, 25, 100) if k < len(alerts)} | {len(alerts)}):
+        at_k = alerts[k - 1]
+        say(f"   precision at {k:>3}: {at_k['precision_to_rank']:.2f} ({at_k['alerts_in_incidents_to_rank']} of "
+            f"the {k} highest-scoring alerts in incidents)")
     say(f"{'technique':<21}{'incidents':>10}{'with logons':>12}{'caught':>8}{'logons in incidents':>21}"
         f"{'alerts':>8}   caught after the training cut")
-    rows = _rows(con, f"""
-        with incidents as (
-            select technique, incident_id from staging.stg_simulation__incidents group by all
-        ),
-        incident_logons as (
-            select technique, incident_id, event_uid, label_at from feat_login_training_set
-            where label_source = 'incident' and is_positive
-        ),
-        alerted as (
-            select incident_logons.*
-            from incident_logons inner join ml_login_alerts using (event_uid)
-        ),
-        per_technique as (
-            select
-                incidents.technique,
-                count(distinct incidents.incident_id) as incidents,
-                count(distinct incident_logons.incident_id) as with_logons,
-                count(distinct alerted.incident_id) as caught,
-                count(distinct incident_logons.event_uid) as logons,
-                count(distinct alerted.event_uid) as logons_alerted,
-                count(distinct incident_logons.incident_id)
-                    filter (where incident_logons.label_at > '{train_until}') as later_with_logons,
-                count(distinct alerted.incident_id) filter (where alerted.label_at > '{train_until}') as later_caught
-            from incidents
-            left join incident_logons using (incident_id)
-            left join alerted using (incident_id)
-            group by all
-        )
-        select * from per_technique order by technique
-        """)
-    totals = [0] * 7
-    for technique, *values in rows:
-        totals = [a + b for a, b in zip(totals, values)]
-        incidents, with_logons, caught, logons, alerted, later, later_caught = values
-        say(f"{technique:<21}{incidents:>10}{with_logons:>12}{caught:>8}{logons:>21}{alerted:>8}   "
-            f"{later_caught} of {later}")
-    incidents, with_logons, caught, logons, alerted, later, later_caught = totals
-    say(f"{'all':<21}{incidents:>10}{with_logons:>12}{caught:>8}{logons:>21}{alerted:>8}   {later_caught} of {later}")
-    share = f"{caught / with_logons:.0%}" if with_logons else "n/a"
-    say(f"   incidents caught (one alert on a logon inside the incident window): {caught} of the {with_logons} "
-        f"with a logon ({share})" + (f"; {incidents - with_logons} had no logon to score" if incidents > with_logons
-                                     else ""))
-    say(f"   the champion trained on labels up to {train_until:%Y-%m-%d %H:%M}; only incidents after it are "
-        "out of sample")
+    for row in [*_read(con, "report_alerts_by_technique", "technique"), {**quality, "technique": "all"}]:
+        say(f"{row['technique']:<21}{row['incidents']:>10}{row['incidents_with_logons']:>12}"
+            f"{row['incidents_caught']:>8}{row['logons_in_incidents']:>21}{row['logons_alerted']:>8}   "
+            f"{row['out_of_sample_incidents_caught']} of {row['out_of_sample_incidents']}")
+    rate = quality["incident_catch_rate"]
+    share = "n/a" if rate is None else f"{rate:.0%}"
+    say(f"   incidents caught (one alert on a logon inside the incident window): {quality['incidents_caught']} of "
+        f"the {quality['incidents_with_logons']} with a logon ({share})"
+        + (f"; {quality['incidents_without_logons']} had no logon to score" if quality["incidents_without_logons"]
+           else ""))
+    say(f"   the champion trained on labels up to {quality['champion_trained_until']:%Y-%m-%d %H:%M}; only incidents "
+        "after it are out of sample")
 
 
 def _print_monitoring(con: duckdb.DuckDBPyConnection, say) -> None:
-    (reference_from, reference_until, latest_from, latest_until), = _rows(
-        con, "select any_value(reference_from), any_value(reference_until), any_value(latest_from), "
-             "any_value(latest_until) from ml_login_monitoring")
-    alerts = _rows(con, """
-        select check_name, subject, psi, reference_value, latest_value, meta_alert_reason
-        from ml_login_monitoring where is_meta_alert order by psi desc nulls last
-        """)
-    score_psi = _rows(con, "select psi from ml_login_monitoring where check_name = 'distribution' "
-                           "and subject = 'score'")
-    score_psi = score_psi[0][0] if score_psi else None
-    say(f"== Monitoring: training window {reference_from:%m-%d %H:%M} .. {reference_until:%m-%d %H:%M} vs latest "
-        f"{latest_from:%m-%d %H:%M} .. {latest_until:%m-%d %H:%M}; score PSI {_fmt(score_psi)}; "
-        f"{len(alerts)} meta-alert{'s' if len(alerts) != 1 else ''}")
-    for check, subject, psi, reference, latest, reason in alerts:
-        say(f"   {check} {subject}: {reason} (PSI {_fmt(psi)}; {_fmt(reference)} -> {_fmt(latest)})")
+    window, = _read(con, "report_monitoring_overview")
+    meta_alerts = window["meta_alerts"]
+    say(f"== Monitoring: training window {window['reference_from']:%m-%d %H:%M} .. "
+        f"{window['reference_until']:%m-%d %H:%M} vs latest {window['latest_from']:%m-%d %H:%M} .. "
+        f"{window['latest_until']:%m-%d %H:%M}; score PSI {_fmt(window['score_psi'])}; "
+        f"{meta_alerts} meta-alert{'s' if meta_alerts != 1 else ''}")
+    for row in _read(con, "report_monitoring_meta_alerts", "psi desc nulls last, check_name, subject"):
+        say(f"   {row['check_name']} {row['subject']}: {row['meta_alert_reason']} (PSI {_fmt(row['psi'])}; "
+            f"{_fmt(row['reference_value'])} -> {_fmt(row['latest_value'])})")

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from secfeat import contract
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
@@ -87,7 +89,7 @@ class DbtProject:
             con.close()
 
 
-OCSF_CLASS_MODELS = ("authentication", "authorize_session", "process_activity", "api_activity")
+OCSF_CLASS_MODELS = tuple(contract.ocsf_classes())
 
 
 def staged_event_counts(project: DbtProject, source: str) -> Counter:

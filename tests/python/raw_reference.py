@@ -13,8 +13,10 @@ import json
 import os
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
@@ -95,7 +97,7 @@ def json_records(path: Path) -> list[tuple[int, int, object]]:
         if isinstance(parsed, list):
             batch = parsed
         elif isinstance(parsed, dict):
-            batch = next((parsed[k] for k in ("Records", "records") if isinstance(parsed.get(k), list)), None)
+            batch = next((parsed[k] for k in ("Records", "records", "items") if isinstance(parsed.get(k), list)), None)
         if batch is None:
             records.append((line_number, 1, parsed))
         elif not batch:
@@ -108,12 +110,12 @@ def json_records(path: Path) -> list[tuple[int, int, object]]:
 def raw_record_counts(landing: Path) -> dict[str, int]:
     """Raw records per landed file: lines for text sources, JSON records for the others."""
     counts = {}
-    for source in ("windows", "sshd"):
+    for source, reader in READERS.items():
         for path in landing_files(landing, source):
-            counts[str(path)] = len(path.read_text(encoding="utf-8").splitlines())
-    for source in ("cloudtrail", "okta", "entra"):
-        for path in landing_files(landing, source):
-            counts[str(path)] = len(json_records(path))
+            if reader.framing == "lines":
+                counts[str(path)] = len(path.read_text(encoding="utf-8").splitlines())
+            else:
+                counts[str(path)] = len(json_records(path))
     return counts
 
 
@@ -270,13 +272,62 @@ def entra_events(landing: Path) -> dict[tuple, tuple]:
     return events
 
 
+GOOGLE_SIGN_IN_STATUSES = {
+    "login_success": 1, "login_failure": 2, "login_challenge": 99, "login_verification": 99,
+    "suspicious_login": 99, "suspicious_login_less_secure_app": 99, "suspicious_programmatic_login": 99,
+}
+
+
+def google_workspace_events(landing: Path) -> dict[tuple, tuple]:
+    """Admin SDK Reports API login activities: each event of an activity is a sign-in, a
+    second-factor step or a warning (Logon), or a logout (Logoff)."""
+    events: dict[tuple, tuple] = {}
+    for path in landing_files(landing, "google_workspace"):
+        landed = landed_at(path)
+        for _, _, activity in json_records(path):
+            if not isinstance(activity, dict) or (activity.get("id") or {}).get("applicationName", "login") != "login":
+                continue
+            identity = activity.get("id") or {}
+            at = _utc(identity.get("time"))
+            ip = activity.get("ipAddress")
+            if at is None or at > landed + CLOCK_SKEW or (not _blank(ip) and not _is_ip(ip)):
+                continue
+            for index, event in enumerate(activity.get("events") or [], start=1):
+                name = event.get("name")
+                if name == "logout":
+                    activity_id, status_id = 2, 1
+                elif name in GOOGLE_SIGN_IN_STATUSES:
+                    activity_id, status_id = 1, GOOGLE_SIGN_IN_STATUSES[name]
+                else:
+                    continue
+                affected = next((p.get("value") for p in event.get("parameters") or []
+                                 if p.get("name") == "affected_email_address"), None)
+                actor = activity.get("actor") or {}
+                if all(_blank(value) for value in (affected, actor.get("email"), actor.get("profileId"))):
+                    continue
+                events.setdefault((identity.get("uniqueQualifier"), identity.get("time"), index),
+                                  (3002, activity_id, status_id))
+    return events
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A vendor's reader and how its files frame records: one per line, or JSON however shipped."""
+    events: Callable[[Path], dict[tuple, tuple]]
+    framing: str  # "lines" | "json"
+
+
 READERS = {
-    "windows": windows_events, "sshd": sshd_events, "cloudtrail": cloudtrail_events,
-    "okta": okta_events, "entra": entra_events,
+    "windows": Reader(windows_events, "lines"),
+    "sshd": Reader(sshd_events, "lines"),
+    "cloudtrail": Reader(cloudtrail_events, "json"),
+    "okta": Reader(okta_events, "json"),
+    "entra": Reader(entra_events, "json"),
+    "google_workspace": Reader(google_workspace_events, "json"),
 }
 
 
 def expected_events(landing: Path, source: str) -> Counter:
     """Expected staged events of a source, counted by (class_uid, activity_id, status_id);
     API Activity's activity is left out (None): its verb rule is the model's, not the vendor's."""
-    return Counter(READERS[source](landing).values())
+    return Counter(READERS[source].events(landing).values())

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import raw_reference
+from secfeat import contract
 from conftest import DbtProject, simulate_landing, staged_event_counts
 from feature_reference import EVENT_FEATURES, USER_FEATURES, reference_of
 
@@ -31,11 +32,11 @@ def test_every_raw_record_is_accounted_for(demo_build):
     landing = Path(demo_build.vars["landing_dir"])
     audited = dict(demo_build.query("select source_file, sum(record_count)::bigint from landing_audit group by 1"))
     expected = raw_reference.raw_record_counts(landing)
-    assert len(expected) == 5 * 3  # five sources, three days
+    assert len(expected) == len(contract.sources()) * 3  # every source, three days
     assert audited == expected
 
 
-@pytest.mark.parametrize("source", list(raw_reference.READERS))
+@pytest.mark.parametrize("source", contract.sources())
 def test_staged_events_match_an_independent_read_of_the_raw_files(demo_build, source):
     expected = raw_reference.expected_events(Path(demo_build.vars["landing_dir"]), source)
     assert sum(expected.values()) > 100

@@ -90,7 +90,7 @@ def test_a_feature_column_without_an_owner_fails_it(project_copy, monkeypatch):
 
 
 def test_a_feature_added_to_a_macro_but_not_to_the_catalog_fails_it(project_copy, monkeypatch):
-    definitions = project_copy / "macros" / "features" / "feature_definitions.sql"
+    definitions = project_copy / "macros" / "features" / "src_ip_features.sql"
     sql, added = re.subn(
         r"(\{% macro src_ip_features\(\) -%\}\s*\{\{ return\(\[)",
         r"""\1

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from conftest import DbtProject
+from secfeat import contract
 from feature_reference import EVENT_FEATURES, USER_FEATURES, Reference, process_prevalence, reference_of
 
 pytestmark = pytest.mark.dbt
@@ -180,13 +181,13 @@ def feature_project(tmp_path_factory) -> DbtProject:
     and each stream then writes its own OCSF rows."""
     workdir = tmp_path_factory.mktemp("random_streams")
     landing = workdir / "landing"
-    for source in ("windows", "sshd", "cloudtrail", "okta", "entra"):
+    for source in contract.sources():
         (landing / source).mkdir(parents=True)
     project = DbtProject(workdir, landing, as_of=AS_OF.isoformat(sep=" "),
                          privileged_role_uid_pattern=PRIVILEGED_ROLE_UID_PATTERN,
                          rare_process_max_devices=RARE_PROCESS_MAX_DEVICES)
     project.run("seed")
-    project.run("run", "--exclude", "ml_login_model_training", "tag:uses_champion+")
+    project.run("run", "--exclude", "ml_login_model_training+", "tag:uses_champion+")
     return project
 
 

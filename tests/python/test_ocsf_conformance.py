@@ -14,17 +14,13 @@ from pathlib import Path
 import pytest
 
 import conftest
+from secfeat import contract
 from conftest import DbtProject
 from ocsf_schema import Attribute, OcsfSchema, SchemaError
 
 pytestmark = pytest.mark.dbt
 
-MODEL_CLASSES = {
-    "ocsf_authentication": "authentication",
-    "ocsf_authorize_session": "authorize_session",
-    "ocsf_process_activity": "process_activity",
-    "ocsf_api_activity": "api_activity",
-}
+MODEL_CLASSES = {f"ocsf_{ocsf_class}": ocsf_class for ocsf_class in contract.ocsf_classes()}
 
 # DuckDB column types each OCSF base type may land in (OCSF `time` values are epoch milliseconds, so BIGINT).
 INTEGER_TYPES = {"INTEGER", "BIGINT", "HUGEINT"}

@@ -25,6 +25,16 @@ WINDOWS_FAILURE_CODES = {("0xc000006d", "0xc000006a"), ("0xc000006d", "0xc000006
 ENTRA_SUCCESS, ENTRA_INTERRUPTS = {"0"}, {"50074", "50076", "50140", "50158"}
 ENTRA_FAILURES = {"50126", "50053", "50034", "50057"}
 HOSTILE_COUNTRY_NAMES = {GEO[code][0] for code in HOSTILE_NETWORKS}
+# The sources the generator had before google_workspace: adding a source must leave their files as they were.
+FIRST_FIVE = ("windows", "sshd", "cloudtrail", "okta", "entra")
+# sha256 of the JSON of _digest() of the first five sources' files and incidents.csv for
+# days=3, events_per_day=1500, seed=1, end=2026-01-05, as the generator wrote them before
+# google_workspace existed. Change it only when one of those five sources is meant to change.
+FIRST_FIVE_DIGEST = "8d25ef2a32f66f86f79fea1cdeb4e8e03a335fb6d2f4e42a09e0560e4fc8b15e"
+GOOGLE_LOGIN_EVENTS = {("login", "login_success"), ("login", "login_failure"), ("login", "login_challenge"),
+                       ("login", "login_verification"), ("login", "logout"),
+                       ("login", "risky_sensitive_action_allowed"), ("account_warning", "suspicious_login")}
+GOOGLE_CHALLENGE_STATUSES = {"Challenge Passed.", "Challenge Failed."}
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -72,10 +82,26 @@ def _event_time(source: str, line: str, year: int) -> datetime | None:
         record = json.loads(line)
         if source == "windows":
             return datetime.strptime(record["EventTime"], "%Y-%m-%d %H:%M:%S")
+        if source == "google_workspace":
+            return _parse_iso(record["id"]["time"])
         field = {"cloudtrail": "eventTime", "okta": "published", "entra": "time"}[source]
         return _parse_iso(record[field])
     except (AttributeError, KeyError, ValueError):
         return None
+
+
+def _simulate(out: Path, sources=SOURCES, days: int = 4, events_per_day: int = 4000, seed: int = 3,
+              end: str = "2026-02-01") -> dict:
+    """simulate_landing, for some of the sources only."""
+    config = sim.SimulationConfig(days=days, events_per_day=events_per_day, seed=seed,
+                                  end=datetime.fromisoformat(end), out=out)
+    return sim.simulate(config, sources)
+
+
+def _landed(folder: Path) -> dict[str, tuple[str, float | None]]:
+    """(sha256, landing time) of every file; incidents.csv has no landing time (it is written, not landed)."""
+    return {name: (digest, None if name == "incidents.csv" else os.path.getmtime(folder / name))
+            for name, digest in _digest(folder).items()}
 
 
 @pytest.fixture(scope="module")
@@ -118,14 +144,16 @@ def test_one_file_per_source_per_day(landing):
 
 def test_every_source_gets_a_sensible_share_of_the_budget(landing_run):
     _, counts = landing_run
-    lines = {source: counts[source] for source in SOURCES}
+    lines = {source: counts[source] for source in FIRST_FIVE}
     total = sum(lines.values())
     days = [datetime(2026, 1, 28) + timedelta(days=i) for i in range(4)]
     budget = sum(4000 if day.weekday() < 5 else 4000 * 3 // 10 for day in days)  # weekends are quiet
     assert 0.85 * budget <= total <= 1.15 * budget, lines
     assert 0.35 <= lines["windows"] / total <= 0.65, lines
-    for source in SOURCES[1:]:
+    for source in FIRST_FIVE[1:]:
         assert 0.05 <= lines[source] / total <= 0.25, lines
+    # Google Workspace comes on top of the budget: a few percent more
+    assert 0.03 * budget <= counts["google_workspace"] <= 0.05 * budget, counts
 
 
 def test_every_technique_is_injected_with_ground_truth(landing):
@@ -230,7 +258,7 @@ def test_sshd_attempt_rule_reads_back_from_raw_text():
     assert sum(1 for e in events if e.kind == "ssh_failed_repeated") > 0
 
 
-@pytest.mark.parametrize("source", ("cloudtrail", "okta", "entra"))
+@pytest.mark.parametrize("source", ("cloudtrail", "okta", "entra", "google_workspace"))
 def test_cloud_json_lines_parse_except_a_few_cut_short(landing, source):
     lines = _lines(landing, source)
     unparseable = 0
@@ -352,7 +380,7 @@ def test_deliberately_bad_records_are_rare(landing):
 
 
 def test_deliberately_bad_records_are_the_described_kinds(tmp_path, monkeypatch):
-    monkeypatch.setattr(sim, "BAD_RECORD_INTERVAL", 100)  # a demo-sized landing zone would have only a few
+    monkeypatch.setattr(sim.landing, "BAD_RECORD_INTERVAL", 100)  # a demo-sized landing zone would have only a few
     simulate_landing(tmp_path, days=2, events_per_day=3000, seed=8, end="2026-02-01")
     cloudtrail = _records(tmp_path, "cloudtrail")
     without_time = [r for r in cloudtrail if "eventTime" not in r]
@@ -479,3 +507,144 @@ def test_privilege_burst_in_cloudtrail_assumes_admin_roles(attack_landing):
                        if r["eventName"] == "AssumeRole" and "Admin" in r["requestParameters"]["roleArn"]]
         bursts += len(admin_roles) >= 5
     assert bursts >= 1
+
+
+# ---------------------------------------------------------------- Google Workspace
+
+
+def _parameters(event: dict) -> dict:
+    """A Reports API event's parameters by name, whatever kind of value each holds."""
+    values = {}
+    for parameter in event["parameters"]:
+        (kind,) = set(parameter) - {"name"}
+        assert kind in ("value", "multiValue", "boolValue", "intValue"), parameter
+        values[parameter["name"]] = parameter[kind]
+    return values
+
+
+def _google_activities(landing: Path) -> list[tuple[datetime, str, dict, dict]]:
+    """(time, event name, parameters, record) of every Google Workspace activity, in time order."""
+    activities = []
+    for record in _records(landing, "google_workspace"):
+        for event in record["events"]:
+            activities.append((_parse_iso(record["id"]["time"]), event["name"], _parameters(event), record))
+    return sorted(activities, key=lambda activity: activity[0])
+
+
+def test_google_workspace_activities_are_reports_api_records(landing):
+    lines = _lines(landing, "google_workspace")
+    records = _records(landing, "google_workspace")
+    assert records and len(records) >= 0.99 * len(lines)
+    start, end = datetime(2026, 1, 28), datetime(2026, 2, 1)
+    earliest = start - timedelta(hours=max(sim.population.UTC_OFFSET_HOURS.values()))  # Tokyo's first morning
+    windows_names = {r.get("TargetUserName") for r in _records(landing, "windows")}
+    profile_ids = defaultdict(set)
+    for record in records:
+        assert record["kind"] == "admin#reports#activity"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", record["id"]["time"])
+        assert earliest <= _parse_iso(record["id"]["time"]) < end, record["id"]["time"]
+        assert re.fullmatch(r"-?[0-9]+", record["id"]["uniqueQualifier"])
+        assert -2**63 <= int(record["id"]["uniqueQualifier"]) < 2**63
+        assert record["id"]["applicationName"] == "login" and record["id"]["customerId"]
+        local, domain = record["actor"]["email"].split("@")
+        assert domain == "corp.example" and local in windows_names, "one person, one identity everywhere"
+        assert record["actor"]["callerType"] == "USER"
+        assert re.fullmatch(r"1[0-9]{20}", record["actor"]["profileId"])
+        profile_ids[record["actor"]["email"]].add(record["actor"]["profileId"])
+        assert record["networkInfo"]["regionCode"] in GEO
+        assert record["events"]
+        for event in record["events"]:
+            assert (event["type"], event["name"]) in GOOGLE_LOGIN_EVENTS, event
+            _parameters(event)
+    assert all(len(ids) == 1 for ids in profile_ids.values()), "a profileId per person"
+    assert len(set.union(*profile_ids.values())) == len(profile_ids), "and a person per profileId"
+    assert len({r["id"]["uniqueQualifier"] for r in records}) == len(records)
+    names = Counter(e["name"] for r in records for e in r["events"])
+    assert set(names) >= {"login_success", "login_failure", "login_challenge", "login_verification", "logout"}
+    assert names["login_success"] > 0.5 * sum(names.values()), names
+    # a subset of the people: some, not everybody
+    assert 2 <= len(profile_ids) < len({local for local in windows_names if local and "." in local})
+
+
+def test_google_workspace_sign_ins_go_through_their_challenges(landing):
+    activities = _google_activities(landing)
+    successes = defaultdict(list)
+    for at, name, parameters, record in activities:
+        if name == "login_success":
+            successes[record["actor"]["email"]].append((at, parameters["login_challenge_method"]))
+    verified = unmatched = 0
+    for at, name, parameters, record in activities:
+        country = GEO[record["networkInfo"]["regionCode"]][0]
+        if name in ("login_success", "login_failure", "login_challenge", "login_verification", "logout"):
+            assert parameters["login_type"] in ("google_password", "reauth"), parameters
+            assert record["networkInfo"]["regionCode"] not in HOSTILE_NETWORKS, "people sign in from home or office"
+        if name == "login_success":
+            assert parameters["login_challenge_method"][0] == "password" and parameters["is_suspicious"] is False
+        if name == "login_failure":
+            assert parameters["login_failure_type"] == "login_failure_invalid_password"
+        if name in ("login_challenge", "login_verification"):
+            assert parameters["login_challenge_status"] in GOOGLE_CHALLENGE_STATUSES
+            assert len(parameters["login_challenge_method"]) == 1
+        if name == "login_verification":
+            assert parameters["is_second_factor"] is True
+            if parameters["login_challenge_status"] == "Challenge Passed.":
+                # the success a few seconds later lists the second factor after the password
+                factor = parameters["login_challenge_method"][0]
+                follows = [methods for success_at, methods in successes[record["actor"]["email"]]
+                           if timedelta(0) < success_at - at < timedelta(minutes=1) and factor in methods]
+                verified += bool(follows)
+                unmatched += not follows
+        if name == "suspicious_login":
+            assert record["events"][0]["type"] == "account_warning"
+            assert parameters["affected_email_address"] == record["actor"]["email"]
+            attempted = datetime(1970, 1, 1) + timedelta(microseconds=int(parameters["login_timestamp"]))
+            assert attempted < at and country in HOSTILE_COUNTRY_NAMES
+    assert verified > 10 and unmatched <= 2, (verified, unmatched)  # a sign-in cut off by the end loses its success
+
+
+def test_google_workspace_is_deterministic_for_a_seed(tmp_path):
+    runs = {}
+    for name, seed in (("first", 12), ("again", 12), ("other", 13)):
+        _simulate(tmp_path / name, ("google_workspace",), days=2, events_per_day=3000, seed=seed, end="2026-03-04")
+        runs[name] = _landed(tmp_path / name / "google_workspace")
+    assert runs["first"] == runs["again"]
+    assert {name: digest for name, (digest, _) in runs["first"].items()} != \
+        {name: digest for name, (digest, _) in runs["other"].items()}
+
+
+def test_google_workspace_changes_nothing_in_the_other_sources(tmp_path, landing):
+    """The first five sources, byte for byte and landing time for landing time, with and without it."""
+    without = tmp_path / "without"
+    counts = _simulate(without, FIRST_FIVE)
+    assert "google_workspace" not in counts and not (without / "google_workspace").exists()
+    beside = {name: landed for name, landed in _landed(landing).items() if not name.startswith("google_workspace/")}
+    assert _landed(without) == beside
+    alone = tmp_path / "alone"
+    _simulate(alone, ("google_workspace",))
+    assert _landed(alone / "google_workspace") == _landed(landing / "google_workspace")
+
+
+def test_the_first_five_sources_are_what_they_were_before_google_workspace(tmp_path):
+    simulate_landing(tmp_path, days=3, events_per_day=1500, seed=1, end="2026-01-05")
+    digest = {name: sha for name, sha in _digest(tmp_path).items() if not name.startswith("google_workspace/")}
+    assert {name.split("/")[0] for name in digest} == {*FIRST_FIVE, "incidents.csv"}
+    assert hashlib.sha256(json.dumps(digest, sort_keys=True).encode()).hexdigest() == FIRST_FIVE_DIGEST
+
+
+def test_google_workspace_lines_are_cut_short_now_and_then(tmp_path, monkeypatch):
+    monkeypatch.setattr(sim.landing, "MALFORMED_LINE_SHARE", 0.02)  # the real share leaves a demo only a few
+    _simulate(tmp_path, ("google_workspace",), days=2, events_per_day=6000, seed=8, end="2026-02-03")
+    lines = _lines(tmp_path, "google_workspace")
+    cut = []
+    for line in lines:
+        try:
+            json.loads(line)
+        except json.JSONDecodeError:
+            cut.append(line)
+    assert 0.005 * len(lines) <= len(cut) <= 0.04 * len(lines), (len(cut), len(lines))
+    assert all(line.startswith("{") for line in cut)
+
+
+def test_simulate_refuses_an_unknown_source(tmp_path):
+    with pytest.raises(ValueError, match="no such source: gmail"):
+        _simulate(tmp_path, ("windows", "gmail"))

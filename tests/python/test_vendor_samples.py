@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import raw_reference
+from secfeat import contract
 from conftest import OCSF_CLASS_MODELS, PROJECT_ROOT, DbtProject, staged_event_counts
 
 pytestmark = pytest.mark.dbt
@@ -50,7 +51,7 @@ def landing_of(project: DbtProject) -> Path:
     return Path(project.vars["landing_dir"])
 
 
-@pytest.mark.parametrize("source", list(raw_reference.READERS))
+@pytest.mark.parametrize("source", contract.sources())
 def test_staged_events_equal_an_independent_read_of_the_raw_files(vendor_build, source):
     expected = raw_reference.expected_events(landing_of(vendor_build), source)
     assert expected, f"no {source} events in the samples: the test would prove nothing"
@@ -219,3 +220,48 @@ def test_sshd_attempts_are_counted_once(vendor_build, samples_dir):
     assert repeated == sum(repeats) and events - lines == sum(repeats) - len(repeats)
     quarantined = vendor_build.query("select count(*) from quarantine where source_name = 'sshd'")[0][0]
     assert quarantined == 0  # every sshd message in the sample is a known kind
+
+
+def test_google_workspace_activities_events_and_edge_cases(vendor_build):
+    rows = vendor_build.query(
+        """
+        select _source_line, _source_record,
+               coalesce(_quarantine_reason, _ignored_reason, activity_id || '/' || status_id)
+        from staging.stg_google_workspace__login_activities
+        order by 1, 2, 3
+        """
+    )
+    assert rows == [
+        (1, 1, "1/1"),  # login_success after a second factor
+        (2, 1, "1/2"),  # login_failure
+        (3, 1, "1/99"),  # a failed second factor is a prompt, never a failed login
+        (4, 1, "1/99"),  # login_verification
+        (5, 1, "2/1"),  # logout
+        (6, 1, "1/99"),  # suspicious_login warning
+        (7, 1, "1/1"), (7, 1, "1/99"),  # one activity, two events
+        (8, 1, "event_not_of_interest"),
+        (9, 1, "unmapped_event_name"),
+        (10, 1, "not_login_audit"),
+        (11, 1, "missing_timestamp"),
+        (12, 1, "unparseable_timestamp"),
+        (13, 1, "future_timestamp"),
+        (14, 1, "unparseable_ip"),
+        (15, 1, "missing_user"),
+        (16, 1, "missing_events"),
+        (17, 1, "malformed_json"),
+        (18, 1, "blank_line"),
+        (19, 1, "1/1"),  # line 1 landed again: staged here, dropped as a duplicate in ocsf_authentication
+        (20, 1, "1/1"), (20, 2, "1/2"),  # an API page of two activities
+    ]
+    staged = vendor_build.query(
+        "select user_key, user_email_addr, src_endpoint_ip, src_endpoint_location_country, is_mfa, severity_id "
+        "from ocsf_authentication where source_name = 'google_workspace' and metadata_event_code = 'login_success' "
+        "order by all")
+    assert staged == [
+        ("ari.kim", "ari.kim@corp.example", "192.0.2.77", "US", False, 1),
+        ("dana.ruiz", "dana.ruiz@corp.example", "198.51.100.23", "US", True, 1),
+        ("lee.okafor", "lee.okafor@corp.example", "2001:db8:4::17", "GB", True, 1),
+    ]
+    (warning,) = vendor_build.query("select user_key, severity, status_detail from ocsf_authentication "
+                                    "where metadata_event_code = 'suspicious_login'")
+    assert warning == ("dana.ruiz", "High", "suspicious_login")

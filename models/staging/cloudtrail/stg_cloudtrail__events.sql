@@ -103,48 +103,37 @@ normalized as (
     from fields
 ),
 
-classified as (
+ocsf_fields as (
     select
         *,
-        case
-            when record is null then _record_quarantine_reason
-            when event_name is null then 'missing_event_name'
-            when event_time_text is null then 'missing_timestamp'
-            when event_at is null then 'unparseable_timestamp'
-            when {{ secfeat.is_from_the_future('event_at', '_ingested_at') }} then 'future_timestamp'
-            when
-                source_address is not null and source_domain is null
-                and {{ secfeat.is_unparseable_ip('source_address') }} then 'unparseable_ip'
-            when is_authentication and sign_in_result is not null and sign_in_result not in ('Success', 'Failure')
-                then 'unknown_sign_in_result'
-            when is_authentication and account_name is null and account_uid is null then 'missing_user'
-        end as _quarantine_reason
-    from normalized
-),
-
-final as (
-    select
-        -- routing and lineage
-        'cloudtrail' as source_name,
-        _source_file,
-        _source_line,
-        _source_record,
-        _ingested_at,
-        _quarantine_reason,
-        case
-            when _quarantine_reason is not null then null
-            when record is null then _record_ignored_reason
-        end as _ignored_reason,
-        raw_line,
-
-        -- every class; eventID alone is not trusted to be unique (test
-        -- fixtures reuse it), so the key takes what identifies the call too
-        md5(concat_ws(
-            '|', 'cloudtrail', coalesce(event_id, md5(raw_line)), event_time_text, event_name,
-            coalesce(identity_arn, identity_principal_id, '')
-        )) as event_uid,
+        1 as severity_id,
+        error_code as status_code,
+        event_id as metadata_uid,
+        event_name as metadata_event_code,
+        'CloudTrail' as metadata_product_name,
+        'AWS' as metadata_product_vendor_name,
+        account_name as user_name,
+        account_uid as user_uid,
+        identity_arn as actor_user_uid,
+        source_ip as src_endpoint_ip,
+        source_domain as src_endpoint_domain,
+        login_to as dst_endpoint_svc_name,
+        event_source as service_name,
+        0 as logon_type_id,
+        assumed_role_arn as session_uid,
+        true as is_remote,
+        identity_type as actor_user_type,
+        identity_account_id as actor_user_account_uid,
+        identity_access_key_id as actor_user_credential_uid,
+        event_name as api_operation,
+        event_source as api_service_name,
+        request_id as api_request_uid,
+        error_code as api_response_error,
+        error_message as api_response_message,
+        user_agent as http_request_user_agent,
+        'AWS' as cloud_provider,
+        aws_region as cloud_region,
         case when is_authentication then 3002 else 6003 end as class_uid,
-        case when is_authentication then 3 else 6 end as category_uid,
         case
             when is_authentication then 1
             when is_read_only or regexp_matches(event_name, '^(Get|List|Describe|Head|Lookup|Search|Select)')
@@ -159,31 +148,14 @@ final as (
             ) then 3
             else 99
         end as activity_id,
-        class_uid * 100 + activity_id as type_uid,
-        1 as severity_id,
         case
             when sign_in_result = 'Success' then 1
             when sign_in_result = 'Failure' then 2
             when error_code is not null then 2
             else 1
         end as status_id,
-        error_code as status_code,
         coalesce(error_message, case when sign_in_result = 'Failure' then 'Failed authentication' end)
             as status_detail,
-        null::varchar as message,
-        event_at,
-        event_id as metadata_uid,
-        event_name as metadata_event_code,
-        'CloudTrail' as metadata_product_name,
-        'AWS' as metadata_product_vendor_name,
-        {{ secfeat.ocsf_version() }} as metadata_version,
-
-        -- Authentication (3002)
-        account_name as user_name,
-        account_uid as user_uid,
-        null::varchar as user_domain,
-        null::varchar as user_email_addr,
-        null::varchar as user_full_name,
         case
             when event_name like 'AssumeRole%' then 99
             when identity_type in ('IAMUser', 'IdentityCenterUser', 'Root') then 1
@@ -191,43 +163,48 @@ final as (
             else 0
         end as user_type_id,
         coalesce(identity_user_name, identity_invoked_by) as actor_user_name,
-        identity_arn as actor_user_uid,
-        source_ip as src_endpoint_ip,
-        null::integer as src_endpoint_port,
-        null::varchar as src_endpoint_hostname,
-        source_domain as src_endpoint_domain,
-        null::varchar as src_endpoint_location_country,
-        null::varchar as src_endpoint_location_city,
-        null::varchar as dst_endpoint_hostname,
-        login_to as dst_endpoint_svc_name,
-        event_source as service_name,
-        0 as logon_type_id,
         case event_name when 'AssumeRoleWithSAML' then 5 when 'AssumeRoleWithWebIdentity' then 4 else 0 end
             as auth_protocol_id,
-        null::varchar as auth_protocol,
-        null::varchar as logon_process_name,
-        assumed_role_arn as session_uid,
         case
             when mfa_used is not null then mfa_used = 'Yes'
             when identity_mfa_authenticated is not null then identity_mfa_authenticated = 'true'
         end as is_mfa,
-        true as is_remote,
-
-        -- API Activity (6003)
-        identity_type as actor_user_type,
-        identity_account_id as actor_user_account_uid,
-        identity_access_key_id as actor_user_credential_uid,
         identity_mfa_authenticated = 'true' as actor_session_is_mfa,
-        event_name as api_operation,
-        event_source as api_service_name,
-        request_id as api_request_uid,
-        error_code as api_response_error,
-        error_message as api_response_message,
-        user_agent as http_request_user_agent,
-        'AWS' as cloud_provider,
-        aws_region as cloud_region,
         coalesce(recipient_account_id, identity_account_id) as cloud_account_uid
-    from classified
+    from normalized
 )
 
-select * from final
+{#- eventID alone is not trusted to be unique (test fixtures reuse it), so the
+    key takes what identifies the call too -#}
+{{ secfeat.map_to_ocsf(
+    source_name='cloudtrail',
+    relation='ocsf_fields',
+    event_key=[
+        'coalesce(event_id, md5(raw_line))', 'event_time_text', 'event_name',
+        "coalesce(identity_arn, identity_principal_id, '')",
+    ],
+    routing_checks=[
+        secfeat.landing_json_framing_check(),
+        {'when': 'event_name is null', 'quarantine': 'missing_event_name'},
+    ],
+    event_time_text='event_time_text',
+    ip_text='case when source_domain is null then source_address end',
+    event_checks=[
+        {
+            'when': "is_authentication and sign_in_result is not null and sign_in_result not in ('Success', 'Failure')",
+            'quarantine': 'unknown_sign_in_result',
+        },
+    ],
+    user_fields=['account_name', 'account_uid'],
+    user_required_when='is_authentication',
+    columns=[
+        'class_uid', 'activity_id', 'severity_id', 'status_id', 'status_code', 'status_detail', 'event_at',
+        'metadata_uid', 'metadata_event_code', 'metadata_product_name', 'metadata_product_vendor_name',
+        'user_name', 'user_uid', 'user_type_id', 'actor_user_name', 'actor_user_uid', 'src_endpoint_ip',
+        'src_endpoint_domain', 'dst_endpoint_svc_name', 'service_name', 'logon_type_id', 'auth_protocol_id',
+        'session_uid', 'is_mfa', 'is_remote',
+        'actor_user_type', 'actor_user_account_uid', 'actor_user_credential_uid', 'actor_session_is_mfa',
+        'api_operation', 'api_service_name', 'api_request_uid', 'api_response_error', 'api_response_message',
+        'http_request_user_agent', 'cloud_provider', 'cloud_region', 'cloud_account_uid',
+    ],
+) }}

@@ -81,8 +81,7 @@ normalized as (
         coalesce(user_id, service_principal_id) as principal_id,
         coalesce(category, '') ilike '%ServicePrincipal%' or coalesce(category, '') ilike '%ManagedIdentity%'
             as is_workload_identity,
-        {{ secfeat.normalize_ip('ip_text') }} as src_endpoint_ip,
-        {{ secfeat.is_unparseable_ip('ip_text') }} as is_unparseable_ip
+        {{ secfeat.normalize_ip('ip_text') }} as src_endpoint_ip
     from fields
 ),
 
@@ -97,78 +96,31 @@ outcomes as (
     from normalized
 ),
 
-classified as (
+ocsf_fields as (
     select
         *,
-        case
-            when record is null then _record_quarantine_reason
-            when category is not null and category not ilike '%SignInLogs' then null
-            when time_text is null then 'missing_timestamp'
-            when event_at is null then 'unparseable_timestamp'
-            when {{ secfeat.is_from_the_future('event_at', '_ingested_at') }} then 'future_timestamp'
-            when is_unparseable_ip then 'unparseable_ip'
-            when error_code_text is null then 'missing_result_code'
-            when status_id is null then 'unknown_result_code'
-            when principal_name is null and principal_id is null then 'missing_user'
-        end as _quarantine_reason
-    from outcomes
-),
-
-final as (
-    select
-        -- routing and lineage
-        'entra' as source_name,
-        _source_file,
-        _source_line,
-        _source_record,
-        _ingested_at,
-        _quarantine_reason,
-        case
-            when _quarantine_reason is not null then null
-            when record is null then _record_ignored_reason
-            when category is not null and category not ilike '%SignInLogs' then 'not_a_sign_in_log'
-        end as _ignored_reason,
-        raw_line,
-
-        -- every class; one sign-in id appears once per log category
-        md5(concat_ws(
-            '|', 'entra', coalesce(sign_in_id, md5(raw_line)), category, time_text, error_code_text
-        )) as event_uid,
-        3002 as class_uid,
-        3 as category_uid,
         1 as activity_id,
-        300201 as type_uid,
         1 as severity_id,
-        status_id,
         error_code_text as status_code,
-        concat_ws(': ', failure_reason, nullif(additional_details, '')) as status_detail,
-        null::varchar as message,
-        event_at,
         sign_in_id as metadata_uid,
         category as metadata_event_code,
         'Entra ID' as metadata_product_name,
         'Microsoft' as metadata_product_vendor_name,
-        {{ secfeat.ocsf_version() }} as metadata_version,
-
-        -- Authentication (3002)
-        split_part(principal_name, '@', 1) as user_name,
         principal_id as user_uid,
-        nullif(split_part(principal_name, '@', 2), '') as user_domain,
-        case when principal_name like '%@%' then principal_name end as user_email_addr,
         user_display_name as user_full_name,
-        case when is_workload_identity then 4 else 1 end as user_type_id,
-        null::varchar as actor_user_name,
-        null::varchar as actor_user_uid,
-        src_endpoint_ip,
-        null::integer as src_endpoint_port,
-        null::varchar as src_endpoint_hostname,
-        null::varchar as src_endpoint_domain,
-        upper(country_code) as src_endpoint_location_country,
         city as src_endpoint_location_city,
-        null::varchar as dst_endpoint_hostname,
         resource_display_name as dst_endpoint_svc_name,
         app_display_name as service_name,
         99 as logon_type_id,
+        authentication_protocol as auth_protocol,
+        correlation_id as session_uid,
+        true as is_remote,
+        concat_ws(': ', failure_reason, nullif(additional_details, '')) as status_detail,
+        split_part(principal_name, '@', 1) as user_name,
+        nullif(split_part(principal_name, '@', 2), '') as user_domain,
+        case when principal_name like '%@%' then principal_name end as user_email_addr,
+        case when is_workload_identity then 4 else 1 end as user_type_id,
+        upper(country_code) as src_endpoint_location_country,
         case authentication_protocol
             when 'saml20' then 5
             when 'wsfederation' then 99
@@ -179,12 +131,32 @@ final as (
             when 'kerberos' then 2
             else case when authentication_protocol is null then 0 else 99 end
         end as auth_protocol_id,
-        authentication_protocol as auth_protocol,
-        null::varchar as logon_process_name,
-        correlation_id as session_uid,
-        authentication_requirement = 'multiFactorAuthentication' as is_mfa,
-        true as is_remote
-    from classified
+        authentication_requirement = 'multiFactorAuthentication' as is_mfa
+    from outcomes
 )
 
-select * from final
+{#- one sign-in id appears once per log category: the key takes the category too -#}
+{{ secfeat.map_to_ocsf(
+    source_name='entra',
+    relation='ocsf_fields',
+    event_key=['coalesce(sign_in_id, md5(raw_line))', 'category', 'time_text', 'error_code_text'],
+    routing_checks=[
+        secfeat.landing_json_framing_check(),
+        {'when': "category is not null and category not ilike '%SignInLogs'", 'ignore': 'not_a_sign_in_log'},
+    ],
+    event_time_text='time_text',
+    ip_text='ip_text',
+    event_checks=[
+        {'when': 'error_code_text is null', 'quarantine': 'missing_result_code'},
+        {'when': 'status_id is null', 'quarantine': 'unknown_result_code'},
+    ],
+    user_fields=['principal_name', 'principal_id'],
+    columns=[
+        'activity_id', 'severity_id', 'status_id', 'status_code', 'status_detail', 'event_at', 'metadata_uid',
+        'metadata_event_code', 'metadata_product_name', 'metadata_product_vendor_name',
+        'user_name', 'user_uid', 'user_domain', 'user_email_addr', 'user_full_name', 'user_type_id',
+        'src_endpoint_ip', 'src_endpoint_location_country', 'src_endpoint_location_city',
+        'dst_endpoint_svc_name', 'service_name', 'logon_type_id', 'auth_protocol_id', 'auth_protocol',
+        'session_uid', 'is_mfa', 'is_remote',
+    ],
+) }}

@@ -67,8 +67,6 @@ normalized as (
     select
         *,
         {{ secfeat.iso_to_utc('published_text') }} as event_at,
-        {{ secfeat.normalize_ip('client_ip_text') }} as src_endpoint_ip,
-        {{ secfeat.is_unparseable_ip('client_ip_text') }} as is_unparseable_ip,
         case
             when
                 event_type = 'user.session.start'
@@ -97,92 +95,66 @@ normalized as (
     from located
 ),
 
-classified as (
+ocsf_fields as (
     select
         *,
-        case
-            when record is null then _record_quarantine_reason
-            when event_type is null then 'missing_event_type'
-            when activity_id is null and is_ignored_event_type then null
-            when activity_id is null then 'unmapped_event_type'
-            when published_text is null then 'missing_timestamp'
-            when event_at is null then 'unparseable_timestamp'
-            when {{ secfeat.is_from_the_future('event_at', '_ingested_at') }} then 'future_timestamp'
-            when is_unparseable_ip then 'unparseable_ip'
-            when outcome_result is null then 'missing_outcome'
-            when outcome_status_id is null then 'unknown_outcome_result'
-            when actor_alternate_id is null and actor_id is null then 'missing_user'
-        end as _quarantine_reason
-    from normalized
-),
-
-final as (
-    select
-        -- routing and lineage
-        'okta' as source_name,
-        _source_file,
-        _source_line,
-        _source_record,
-        _ingested_at,
-        _quarantine_reason,
-        case
-            when _quarantine_reason is not null then null
-            when record is null then _record_ignored_reason
-            when activity_id is null then 'event_type_not_of_interest'
-        end as _ignored_reason,
-        raw_line,
-
-        -- every class
-        md5(concat_ws('|', 'okta', coalesce(event_uuid, md5(raw_line)))) as event_uid,
-        3002 as class_uid,
-        3 as category_uid,
-        activity_id,
-        300200 + activity_id as type_uid,
-        case okta_severity when 'DEBUG' then 1 when 'INFO' then 1 when 'WARN' then 3 when 'ERROR' then 4 else 0 end
-            as severity_id,
         outcome_status_id as status_id,
         outcome_result as status_code,
         outcome_reason as status_detail,
         display_message as message,
-        event_at,
         event_uuid as metadata_uid,
         event_type as metadata_event_code,
         'Okta System Log' as metadata_product_name,
         'Okta' as metadata_product_vendor_name,
-        {{ secfeat.ocsf_version() }} as metadata_version,
-
-        -- Authentication (3002)
         actor_login_name as user_name,
         actor_id as user_uid,
         actor_login_domain as user_domain,
-        case when actor_login_domain is not null then actor_alternate_id end as user_email_addr,
         actor_display_name as user_full_name,
-        case actor_type when 'User' then 1 when 'SystemPrincipal' then 3 when 'PublicClientApp' then 4 else 0 end
-            as user_type_id,
-        null::varchar as actor_user_name,
-        null::varchar as actor_user_uid,
-        src_endpoint_ip,
-        null::integer as src_endpoint_port,
-        null::varchar as src_endpoint_hostname,
-        null::varchar as src_endpoint_domain,
         client_country_code as src_endpoint_location_country,
         client_city as src_endpoint_location_city,
-        null::varchar as dst_endpoint_hostname,
-        null::varchar as dst_endpoint_svc_name,
         'Okta' as service_name,
         99 as logon_type_id,
+        sign_on_mode as auth_protocol,
+        external_session_id as session_uid,
+        true as is_remote,
+        case okta_severity when 'DEBUG' then 1 when 'INFO' then 1 when 'WARN' then 3 when 'ERROR' then 4 else 0 end
+            as severity_id,
+        case when actor_login_domain is not null then actor_alternate_id end as user_email_addr,
+        case actor_type when 'User' then 1 when 'SystemPrincipal' then 3 when 'PublicClientApp' then 4 else 0 end
+            as user_type_id,
+        {{ secfeat.normalize_ip('client_ip_text') }} as src_endpoint_ip,
         case
             when event_type = 'user.authentication.auth_via_radius' then 10
             when sign_on_mode = 'OpenID Connect' then 4
             when sign_on_mode = 'SAML 2.0' then 5
             else 0
         end as auth_protocol_id,
-        sign_on_mode as auth_protocol,
-        null::varchar as logon_process_name,
-        external_session_id as session_uid,
-        case when event_type = 'user.authentication.auth_via_mfa' then true end as is_mfa,
-        true as is_remote
-    from classified
+        case when event_type = 'user.authentication.auth_via_mfa' then true end as is_mfa
+    from normalized
 )
 
-select * from final
+{{ secfeat.map_to_ocsf(
+    source_name='okta',
+    relation='ocsf_fields',
+    event_key=['coalesce(event_uuid, md5(raw_line))'],
+    routing_checks=[
+        secfeat.landing_json_framing_check(),
+        {'when': 'event_type is null', 'quarantine': 'missing_event_type'},
+        {'when': 'activity_id is null and is_ignored_event_type', 'ignore': 'event_type_not_of_interest'},
+        {'when': 'activity_id is null', 'quarantine': 'unmapped_event_type'},
+    ],
+    event_time_text='published_text',
+    ip_text='client_ip_text',
+    event_checks=[
+        {'when': 'outcome_result is null', 'quarantine': 'missing_outcome'},
+        {'when': 'outcome_status_id is null', 'quarantine': 'unknown_outcome_result'},
+    ],
+    user_fields=['actor_alternate_id', 'actor_id'],
+    columns=[
+        'activity_id', 'severity_id', 'status_id', 'status_code', 'status_detail', 'message', 'event_at',
+        'metadata_uid', 'metadata_event_code', 'metadata_product_name', 'metadata_product_vendor_name',
+        'user_name', 'user_uid', 'user_domain', 'user_email_addr', 'user_full_name', 'user_type_id',
+        'src_endpoint_ip', 'src_endpoint_location_country', 'src_endpoint_location_city', 'service_name',
+        'logon_type_id', 'auth_protocol_id', 'auth_protocol', 'session_uid', 'is_mfa', 'is_remote',
+    ],
+) }}

@@ -45,6 +45,7 @@ syslog as (
     select
         _source_file,
         _source_line,
+        _source_record,
         _ingested_at,
         raw_line,
         regexp_extract(
@@ -61,6 +62,7 @@ fields as (
     select
         _source_file,
         _source_line,
+        _source_record,
         _ingested_at,
         raw_line,
         struct_extract(parts, 'day_of_month') as day_text,
@@ -176,103 +178,61 @@ events as (
     from connections
 ),
 
-classified as (
+ocsf_fields as (
     select
         *,
-        {{ secfeat.normalize_ip('event_ip_text') }} as src_endpoint_ip,
-        case
-            when trim(raw_line) = '' then null
-            when month_text is null then 'unparseable_syslog_line'
-            when syslog_program != 'sshd' then null
-            when not is_event and line_kind is null then 'unmapped_sshd_message'
-            when not is_event then null
-            when event_at is null then 'unparseable_timestamp'
-            when {{ secfeat.is_from_the_future('event_at', '_ingested_at') }} then 'future_timestamp'
-            when {{ secfeat.is_unparseable_ip('event_ip_text') }} then 'unparseable_ip'
-            when event_user_name is null then 'missing_user'
-        end as _quarantine_reason
-    from events
-),
-
-expanded as (
-    select
-        *,
-        -- "message repeated N times: [ Failed ... ]" is N attempts
-        unnest(range(1, case when is_event and _quarantine_reason is null then repeat_count else 1 end + 1))
-            as repeat_index
-    from classified
-),
-
-final as (
-    select
-        -- routing and lineage
-        'sshd' as source_name,
-        _source_file,
-        _source_line,
-        1::bigint as _source_record,
-        _ingested_at,
-        _quarantine_reason,
-        case
-            when _quarantine_reason is not null then null
-            when trim(raw_line) = '' then 'blank_line'
-            when syslog_program != 'sshd' then 'not_sshd'
-            when is_event then null
-            when line_kind = 'attempt' then 'part_of_logged_attempt'
-            when line_kind = 'summary' then 'summary_of_logged_attempts'
-            when line_kind = 'connection' then 'connection_lifecycle'
-        end as _ignored_reason,
-        raw_line,
-
-        -- every class
-        md5(concat_ws(
-            '|', 'sshd', syslog_host, sshd_pid, month_text, day_text, clock_text, message, occurrence, repeat_index
-        )) as event_uid,
-        3002 as class_uid,
-        3 as category_uid,
         1 as activity_id,
-        300201 as type_uid,
         1 as severity_id,
+        'OpenSSH' as metadata_product_name,
+        'OpenBSD' as metadata_product_vendor_name,
+        event_user_name as user_name,
+        attempted_port as src_endpoint_port,
+        syslog_host as dst_endpoint_hostname,
+        'sshd' as service_name,
+        10 as logon_type_id,
+        attempted_method as auth_protocol,
+        'sshd' as logon_process_name,
+        true as is_remote,
         case event_outcome when 'Accepted' then 1 when 'Failed' then 2 else 0 end as status_id,
-        null::varchar as status_code,
         case
             when event_outcome = 'Failed' and is_event_invalid_user then 'USER_DOES_NOT_EXIST'
             when event_outcome = 'Failed' then 'INVALID_CREDENTIALS'
         end as status_detail,
-        message,
-        event_at,
-        null::varchar as metadata_uid,
-        null::varchar as metadata_event_code,
-        'OpenSSH' as metadata_product_name,
-        'OpenBSD' as metadata_product_vendor_name,
-        {{ secfeat.ocsf_version() }} as metadata_version,
-
-        -- Authentication (3002)
-        event_user_name as user_name,
-        null::varchar as user_uid,
-        null::varchar as user_domain,
-        null::varchar as user_email_addr,
-        null::varchar as user_full_name,
         case when is_event_invalid_user then 0 else 1 end as user_type_id,
-        null::varchar as actor_user_name,
-        null::varchar as actor_user_uid,
-        src_endpoint_ip,
-        attempted_port as src_endpoint_port,
-        null::varchar as src_endpoint_hostname,
-        null::varchar as src_endpoint_domain,
-        null::varchar as src_endpoint_location_country,
-        null::varchar as src_endpoint_location_city,
-        syslog_host as dst_endpoint_hostname,
-        null::varchar as dst_endpoint_svc_name,
-        'sshd' as service_name,
-        10 as logon_type_id,
+        {{ secfeat.normalize_ip('event_ip_text') }} as src_endpoint_ip,
         -- password, publickey, keyboard-interactive: Other; unknown when the client left first
         case when attempted_method is null then 0 else 99 end as auth_protocol_id,
-        attempted_method as auth_protocol,
-        'sshd' as logon_process_name,
-        sshd_pid::varchar as session_uid,
-        null::boolean as is_mfa,
-        true as is_remote
-    from expanded
+        sshd_pid::varchar as session_uid
+    from events
 )
 
-select * from final
+{#- identical lines of one connection in the same second are distinct
+    attempts (occurrence), and a repeated message is N (event_index) -#}
+{{ secfeat.map_to_ocsf(
+    source_name='sshd',
+    relation='ocsf_fields',
+    event_key=[
+        'syslog_host', 'sshd_pid', 'month_text', 'day_text', 'clock_text', 'message', 'occurrence', 'event_index',
+    ],
+    routing_checks=[
+        {'when': "trim(raw_line) = ''", 'ignore': 'blank_line'},
+        {'when': 'month_text is null', 'quarantine': 'unparseable_syslog_line'},
+        {'when': "syslog_program != 'sshd'", 'ignore': 'not_sshd'},
+        {'when': 'not is_event and line_kind is null', 'quarantine': 'unmapped_sshd_message'},
+        {
+            'when': 'not is_event',
+            'ignore_sql': "case line_kind when 'attempt' then 'part_of_logged_attempt'"
+                ~ " when 'summary' then 'summary_of_logged_attempts'"
+                ~ " when 'connection' then 'connection_lifecycle' end",
+        },
+    ],
+    ip_text='event_ip_text',
+    user_fields=['event_user_name'],
+    events_per_record='repeat_count',
+    columns=[
+        'activity_id', 'severity_id', 'status_id', 'status_detail', 'message', 'event_at',
+        'metadata_product_name', 'metadata_product_vendor_name', 'user_name', 'user_type_id',
+        'src_endpoint_ip', 'src_endpoint_port', 'dst_endpoint_hostname', 'service_name', 'logon_type_id',
+        'auth_protocol_id', 'auth_protocol', 'logon_process_name', 'session_uid', 'is_remote',
+    ],
+) }}

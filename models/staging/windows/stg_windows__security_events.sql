@@ -41,6 +41,7 @@ fields as (
     select
         _source_file,
         _source_line,
+        _source_record,
         _ingested_at,
         raw_line,
         record,
@@ -118,29 +119,9 @@ normalized as (
         split_part(account_text, '@', 1) as account_name,
         coalesce(account_domain, nullif(split_part(account_text, '@', 2), '')) as account_domain_name,
         {{ secfeat.normalize_ip('ip_address_text') }} as src_endpoint_ip,
-        {{ secfeat.is_unparseable_ip('ip_address_text') }} as is_unparseable_ip,
         -- Status is NTSTATUS for logons and NTLM, a Kerberos result code for 4768-4771
         coalesce(nullif(sub_status_text, '0x0'), status_text) as failure_code
     from timed
-),
-
-classified as (
-    select
-        *,
-        case
-            when record is null and trim(raw_line) != '' then 'malformed_json'
-            when record is null then null
-            when event_id is null then 'missing_event_id'
-            when coalesce(channel, '') != 'Security' then null
-            when event_id in ({{ var('windows_ignored_event_ids') | join(', ') }}) then null
-            when class_uid is null then 'unmapped_event_id'
-            when event_time_text is null then 'missing_timestamp'
-            when event_at is null then 'unparseable_timestamp'
-            when {{ secfeat.is_from_the_future('event_at', '_ingested_at') }} then 'future_timestamp'
-            when is_unparseable_ip then 'unparseable_ip'
-            when account_name is null then 'missing_user'
-        end as _quarantine_reason
-    from normalized
 ),
 
 outcomes as (
@@ -180,62 +161,37 @@ outcomes as (
                 end
         end as status_detail,
         coalesce(authentication_package_name, package_name) as authentication_package
-    from classified
+    from normalized
 ),
 
-final as (
+ocsf_fields as (
     select
-        -- routing and lineage
-        'windows' as source_name,
-        _source_file,
-        _source_line,
-        1::bigint as _source_record,
-        _ingested_at,
-        _quarantine_reason,
-        case
-            when _quarantine_reason is not null then null
-            when trim(raw_line) = '' then 'blank_line'
-            when coalesce(channel, '') != 'Security' then 'not_security_channel'
-            when event_id in ({{ var('windows_ignored_event_ids') | join(', ') }}) then 'event_id_not_of_interest'
-        end as _ignored_reason,
-        raw_line,
-
-        -- every class
-        md5(concat_ws('|', 'windows', hostname, record_number, event_id)) as event_uid,
-        class_uid,
-        case class_uid when 1007 then 1 else 3 end as category_uid,
-        activity_id,
-        class_uid * 100 + activity_id as type_uid,
+        -- NXLog ProcessName and ParentProcessName are paths: the OCSF names are the file names
+        * exclude (process_name, parent_process_name),
         1 as severity_id,
-        status_id,
         status_text as status_code,
-        status_detail,
-        null::varchar as message,
-        event_at,
         record_number as metadata_uid,
-        event_id::varchar as metadata_event_code,
         'Microsoft Windows' as metadata_product_name,
         'Microsoft' as metadata_product_vendor_name,
-        {{ secfeat.ocsf_version() }} as metadata_version,
-
-        -- Authentication (3002) and Authorize Session (3003)
         account_name as user_name,
         account_sid as user_uid,
         account_domain_name as user_domain,
-        null::varchar as user_email_addr,
-        null::varchar as user_full_name,
-        case when account_name like '%$' then 3 else 1 end as user_type_id,
         subject_user_name as actor_user_name,
         subject_user_sid as actor_user_uid,
-        src_endpoint_ip,
         ip_port as src_endpoint_port,
-        coalesce(workstation_name, workstation) as src_endpoint_hostname,
-        null::varchar as src_endpoint_domain,
-        null::varchar as src_endpoint_location_country,
-        null::varchar as src_endpoint_location_city,
         hostname as dst_endpoint_hostname,
         service_name as dst_endpoint_svc_name,
-        null::varchar as service_name,
+        authentication_package as auth_protocol,
+        subject_logon_id as session_uid_alt,
+        subject_domain_name as actor_user_domain,
+        subject_logon_id as actor_session_uid_alt,
+        hostname as device_hostname,
+        0 as device_type_id,
+        command_line as process_cmd_line,
+        parent_process_name as parent_process_file_path,
+        event_id::varchar as metadata_event_code,
+        case when account_name like '%$' then 3 else 1 end as user_type_id,
+        coalesce(workstation_name, workstation) as src_endpoint_hostname,
         case
             when logon_type_code is null then 0
             when logon_type_code = 0 then 1
@@ -249,34 +205,52 @@ final as (
             when authentication_package is null then 0
             else 99
         end as auth_protocol_id,
-        authentication_package as auth_protocol,
-        logon_process_name,
         coalesce(target_logon_id, subject_logon_id) as session_uid,
-        null::boolean as is_mfa,
         coalesce(logon_type_code in (3, 8, 10, 12), false) as is_remote,
         regexp_split_to_array(privilege_list, '\s+') as privileges,
-        subject_logon_id as session_uid_alt,
-
-        -- Process Activity (1007)
-        subject_domain_name as actor_user_domain,
-        subject_logon_id as actor_session_uid_alt,
-        hostname as device_hostname,
-        0 as device_type_id,
         coalesce(new_process_id, process_id) as process_pid,
         regexp_extract(coalesce(new_process_name, process_name), '[^\\]+$') as process_name,
         regexp_extract(coalesce(new_process_name, process_name), '[^\\]+$') as process_file_name,
         coalesce(new_process_name, process_name) as process_file_path,
         -- OCSF file type 8: Executable File
         case when coalesce(new_process_name, process_name) is not null then 8 end as process_file_type_id,
-        command_line as process_cmd_line,
         case when event_id = 4688 then process_id end as parent_process_pid,
         regexp_extract(parent_process_name, '[^\\]+$') as parent_process_name,
         regexp_extract(parent_process_name, '[^\\]+$') as parent_process_file_name,
-        parent_process_name as parent_process_file_path,
         case when parent_process_name is not null then 8 end as parent_process_file_type_id,
         case when event_id = 4688 then 1 end as launch_type_id,
         case when event_id = 4689 then try_cast(status_text as integer) end as exit_code
     from outcomes
 )
 
-select * from final
+{{ secfeat.map_to_ocsf(
+    source_name='windows',
+    relation='ocsf_fields',
+    event_key=['hostname', 'record_number', 'event_id'],
+    routing_checks=[
+        {'when': "record is null and trim(raw_line) != ''", 'quarantine': 'malformed_json'},
+        {'when': 'record is null', 'ignore': 'blank_line'},
+        {'when': 'event_id is null', 'quarantine': 'missing_event_id'},
+        {'when': "coalesce(channel, '') != 'Security'", 'ignore': 'not_security_channel'},
+        {
+            'when': 'event_id in (' ~ var('windows_ignored_event_ids') | join(', ') ~ ')',
+            'ignore': 'event_id_not_of_interest',
+        },
+        {'when': 'class_uid is null', 'quarantine': 'unmapped_event_id'},
+    ],
+    event_time_text='event_time_text',
+    ip_text='ip_address_text',
+    user_fields=['account_name'],
+    columns=[
+        'class_uid', 'activity_id', 'severity_id', 'status_id', 'status_code', 'status_detail', 'event_at',
+        'metadata_uid', 'metadata_event_code', 'metadata_product_name', 'metadata_product_vendor_name',
+        'user_name', 'user_uid', 'user_domain', 'user_type_id', 'actor_user_name', 'actor_user_uid',
+        'src_endpoint_ip', 'src_endpoint_port', 'src_endpoint_hostname', 'dst_endpoint_hostname',
+        'dst_endpoint_svc_name', 'logon_type_id', 'auth_protocol_id', 'auth_protocol', 'logon_process_name', 'session_uid',
+        'is_remote', 'privileges', 'session_uid_alt',
+        'actor_user_domain', 'actor_session_uid_alt', 'device_hostname', 'device_type_id', 'process_pid',
+        'process_name', 'process_file_name', 'process_file_path', 'process_file_type_id', 'process_cmd_line',
+        'parent_process_pid', 'parent_process_name', 'parent_process_file_name', 'parent_process_file_path',
+        'parent_process_file_type_id', 'launch_type_id', 'exit_code',
+    ],
+) }}

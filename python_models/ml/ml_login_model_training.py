@@ -13,7 +13,6 @@ from secfeat import ml, registry
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     definitions = dbt.ref("ml_login_feature_definitions").df().iloc[0]
     definitions_json = definitions["feature_definitions"]
     definitions_version = definitions["feature_definitions_version"]

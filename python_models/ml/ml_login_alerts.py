@@ -8,7 +8,6 @@ from secfeat import ml, registry
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     model_name = dbt.config.get("login_model_name")
     pipeline, champion = registry.load_champion(dbt.config.get("mlflow_tracking_dir"), model_name)
     threshold = float(dbt.config.get("alert_threshold"))

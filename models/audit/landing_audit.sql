@@ -15,7 +15,7 @@ with raw_records as (
 ),
 
 staged_events as (
-    {%- for ocsf_class in ['authentication', 'authorize_session', 'process_activity', 'api_activity'] %}
+    {%- for ocsf_class in secfeat.ocsf_contract().classes %}
         select
             event_uid,
             class_uid,

@@ -1,0 +1,168 @@
+{#-
+    The end of every vendor staging model: its parsed fields mapped by name
+    onto the OCSF contract's columns, one row per raw record (or per event, for
+    a record that stands for several).
+
+    `relation` (the model's last CTE) names its fields after the contract's
+    columns; `columns` lists those it carries. Every other contract column of
+    the source's classes is a typed null, and every column is cast to its
+    contract type. A listed column the relation lacks fails at build time; an
+    alias of the relation named after a contract column but not listed fails
+    at compile time.
+    The macro writes the routing and lineage columns, event_uid (a hash of the
+    source and `event_key`), category_uid and type_uid (from class_uid and
+    activity_id), metadata_version, and the verdict of each record, first
+    match wins:
+      1. `routing_checks`: framing and event-type routing, vendor by vendor;
+      2. the checks every source shares: missing_timestamp (when
+         `event_time_text` is null), unparseable_timestamp, future_timestamp,
+         unparseable_ip (of `ip_text`);
+      3. `event_checks`: the vendor's own checks of a mapped event;
+      4. missing_user: every one of `user_fields` is null (only where
+         `user_required_when` holds, when given).
+    A check is {'when': <sql>, 'quarantine': <reason>} or {'when': <sql>,
+    'ignore': <reason>}; `quarantine_sql`/`ignore_sql` give the reason as SQL.
+    `events_per_record`: how many events a staged record stands for (sshd's
+    "message repeated N times"); `event_index` (1..N) is then in scope of
+    `event_key`.
+-#}
+{% macro map_to_ocsf(
+    source_name, relation, event_key, columns,
+    routing_checks=[], event_checks=[], event_time_text=none, ip_text=none,
+    user_fields=[], user_required_when=none, events_per_record=none
+) -%}
+    {%- set contract = secfeat.ocsf_contract() -%}
+    {%- if source_name not in contract.sources -%}
+        {{ exceptions.raise_compiler_error(
+            "source '" ~ source_name ~ "' is not in the OCSF contract (macros/ocsf/ocsf_contract.sql: sources)"
+        ) }}
+    {%- endif -%}
+    {%- set classes = contract.sources[source_name].classes -%}
+    {%- set contract_columns = secfeat.ocsf_source_columns(source_name) -%}
+    {%- set derived = ['event_uid', 'category_uid', 'type_uid', 'metadata_version'] -%}
+    {%- for name in columns -%}
+        {%- if name in derived -%}
+            {{ exceptions.raise_compiler_error(
+                "map_to_ocsf(" ~ source_name ~ "): " ~ name ~ " is derived by the macro; do not map it") }}
+        {%- elif name not in contract_columns -%}
+            {{ exceptions.raise_compiler_error(
+                "map_to_ocsf(" ~ source_name ~ "): '" ~ name ~ "' is no column of its classes "
+                ~ classes | join(', ') ~ " in the OCSF contract") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {#- an alias of the relation named after a contract column but not listed would be silently null -#}
+    {%- set raw_code = model.get('raw_code', '') if model is mapping else '' -%}
+    {%- set relation_start = raw_code.find(relation ~ ' as (') -%}
+    {%- set relation_end = raw_code.find('secfeat.map_to_ocsf(') -%}
+    {%- if relation_start >= 0 and relation_end > relation_start -%}
+        {%- for alias in modules.re.findall('\\bas\\s+([a-z_][a-z0-9_]*)\\s*,?\\s*\\n', raw_code[relation_start:relation_end])
+                if alias in contract_columns and alias not in columns -%}
+            {{ exceptions.raise_compiler_error(
+                "map_to_ocsf(" ~ source_name ~ "): " ~ relation ~ " computes contract column '" ~ alias
+                ~ "' but `columns` does not list it, so it would be null: list it") }}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set mapped = {} -%}
+    {%- for name in columns -%}
+        {%- do mapped.update({name: name}) -%}
+    {%- endfor -%}
+    {%- if 'class_uid' not in mapped -%}
+        {%- if classes | length > 1 -%}
+            {{ exceptions.raise_compiler_error(
+                "map_to_ocsf(" ~ source_name ~ "): a source of several classes maps class_uid") }}
+        {%- endif -%}
+        {%- do mapped.update({'class_uid': contract.classes[classes[0]].class_uid}) -%}
+    {%- endif -%}
+    {%- for required in ['activity_id', 'event_at'] if required not in mapped -%}
+        {{ exceptions.raise_compiler_error("map_to_ocsf(" ~ source_name ~ "): map " ~ required) }}
+    {%- endfor -%}
+
+    {%- set checks = [] -%}
+    {%- do checks.extend(routing_checks) -%}
+    {%- if event_time_text is not none -%}
+        {%- do checks.append({'when': event_time_text ~ ' is null', 'quarantine': 'missing_timestamp'}) -%}
+    {%- endif -%}
+    {%- do checks.append({'when': '(' ~ mapped.event_at ~ ') is null', 'quarantine': 'unparseable_timestamp'}) -%}
+    {%- do checks.append({
+        'when': secfeat.is_from_the_future('(' ~ mapped.event_at ~ ')', '_ingested_at'),
+        'quarantine': 'future_timestamp',
+    }) -%}
+    {%- if ip_text is not none -%}
+        {%- do checks.append({'when': secfeat.is_unparseable_ip(ip_text), 'quarantine': 'unparseable_ip'}) -%}
+    {%- endif -%}
+    {%- do checks.extend(event_checks) -%}
+    {%- if user_fields -%}
+        {%- set user_missing = 'coalesce(' ~ user_fields | join(', ') ~ ') is null' -%}
+        {%- do checks.append({
+            'when': user_missing if user_required_when is none else user_required_when ~ ' and ' ~ user_missing,
+            'quarantine': 'missing_user',
+        }) -%}
+    {%- endif -%}
+
+    {%- set class_uid_sql = '(' ~ mapped.class_uid ~ ')' -%}
+    select
+        -- routing and lineage
+        '{{ source_name }}' as source_name,
+        _source_file,
+        _source_line,
+        _source_record,
+        _ingested_at,
+        _quarantine_reason,
+        _ignored_reason,
+        raw_line,
+
+        -- every class
+        md5(concat_ws('|', '{{ source_name }}', {{ event_key | join(', ') }})) as event_uid,
+        {%- for name in contract_columns if name != 'event_uid' %}
+            {%- set type = contract.columns[name].type %}
+            {%- if name == 'category_uid' %}
+        case {{ class_uid_sql }}
+            {%- for class in contract.classes.values() %}
+            when {{ class.class_uid }} then {{ class.category.uid }}
+            {%- endfor %}
+        end as category_uid,
+            {%- elif name == 'type_uid' %}
+        cast({{ class_uid_sql }} * 100 + ({{ mapped.activity_id }}) as {{ type }}) as type_uid,
+            {%- elif name == 'metadata_version' %}
+        '{{ contract.ocsf_version }}' as metadata_version,
+            {%- elif name in mapped %}
+        cast({{ mapped[name] }} as {{ type }}) as {{ name }},
+            {%- else %}
+        cast(null as {{ type }}) as {{ name }},
+            {%- endif %}
+        {%- endfor %}
+    from (
+        select
+            *,
+            {%- for verdict in ['quarantine', 'ignore'] %}
+            case _first_matching_check
+                {%- for check in checks %}
+                {%- if verdict in check %}
+                when {{ loop.index }} then '{{ check[verdict] }}'
+                {%- elif verdict ~ '_sql' in check %}
+                when {{ loop.index }} then {{ check[verdict ~ '_sql'] }}
+                {%- endif %}
+                {%- endfor %}
+            end as {{ '_quarantine_reason' if verdict == 'quarantine' else '_ignored_reason' }}
+            {%- if not loop.last %},{% endif %}
+            {%- endfor %}
+            {%- if events_per_record is not none %},
+            -- a staged record that stands for N events is N rows
+            unnest(range(
+                1,
+                case when _first_matching_check is null then {{ events_per_record }} else 1 end + 1
+            )) as event_index
+            {%- endif %}
+        from (
+            select
+                *,
+                -- each record's verdict is its first matching check
+                case
+                    {%- for check in checks %}
+                    when {{ check.when }} then {{ loop.index }}
+                    {%- endfor %}
+                end as _first_matching_check
+            from {{ relation }}
+        ) as checked
+    ) as verdicts
+{%- endmacro %}

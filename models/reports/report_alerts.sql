@@ -1,0 +1,76 @@
+{#- The champion's alerts ranked by score, each with whether its logon lies
+    inside an incident window (feat_login_training_set's incident labels) and
+    the precision of the alerts ranked up to it. -#}
+with alerts as (
+    select * from {{ ref('ml_login_alerts') }}
+),
+
+training_set as (
+    select * from {{ ref('feat_login_training_set') }}
+),
+
+incident_labels as (
+    select
+        event_uid,
+        is_positive,
+        incident_id,
+        technique
+    from training_set
+    where label_source = 'incident'
+),
+
+labelled as (
+    select
+        alerts.alert_id,
+        alerts.event_uid,
+        alerts.severity,
+        alerts.score,
+        alerts.event_at,
+        alerts.user_key,
+        alerts.src_endpoint_ip,
+        alerts.source_name,
+        alerts.failed_logins_1h,
+        alerts.failed_logins_24h,
+        alerts.distinct_users_failed_1h,
+        incident_labels.is_positive as is_in_incident,
+        incident_labels.incident_id,
+        incident_labels.technique
+    from alerts
+    left join incident_labels
+        on alerts.event_uid = incident_labels.event_uid
+),
+
+ranked as (
+    select
+        *,
+        row_number() over by_score as alert_rank,
+        count(*) filter (where is_in_incident) over (
+            by_score rows between unbounded preceding and current row
+        ) as alerts_in_incidents_to_rank
+    from labelled
+    window by_score as (order by score desc, event_at asc, alert_id asc)
+),
+
+final as (
+    select
+        alert_rank,
+        alert_id,
+        event_uid,
+        severity,
+        score,
+        event_at,
+        user_key,
+        src_endpoint_ip,
+        source_name,
+        failed_logins_1h,
+        failed_logins_24h,
+        distinct_users_failed_1h,
+        is_in_incident,
+        incident_id,
+        technique,
+        alerts_in_incidents_to_rank,
+        alerts_in_incidents_to_rank / alert_rank as precision_to_rank
+    from ranked
+)
+
+select * from final

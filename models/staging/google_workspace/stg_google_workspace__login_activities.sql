@@ -1,0 +1,183 @@
+{#-
+    One row per event of a Google Workspace login audit activity (Admin SDK
+    Reports API `activities` resource, applicationName `login`), one activity
+    per line or as API pages ({"items": [...]}). Sign-ins are OCSF
+    Authentication (3002) Logon: login_success is success, login_failure
+    failure; login_challenge and login_verification (second factors) and
+    Google's suspicious-login warnings are status Other, never failed logins.
+    logout is Logoff. Account-disabled notices and risky sensitive actions are
+    ignored by reason; any other event name is quarantined as unmapped.
+    The user is the affected account of a warning, else the actor.
+-#}
+{#- event name: (activity_id, status_id) -#}
+{%- set event_outcomes = {
+    'login_success': (1, 1), 'login_failure': (1, 2), 'login_challenge': (1, 99), 'login_verification': (1, 99),
+    'suspicious_login': (1, 99), 'suspicious_login_less_secure_app': (1, 99),
+    'suspicious_programmatic_login': (1, 99), 'logout': (2, 1),
+} -%}
+{%- set ignored_event_prefixes = [
+    'account_disabled_', 'gov_attack_warning', 'risky_sensitive_action_', 'user_signed_out_due_to_suspicious',
+] -%}
+{%- set parameter_shape = '[{"name": "VARCHAR", "value": "VARCHAR", "multiValue": ["VARCHAR"]}]' -%}
+with raw_records as (
+    {{ secfeat.landing_json_records('google_workspace') }}
+),
+
+activities as (
+    select
+        {{ secfeat.landing_json_record_columns() }},
+        record ->> '$.id.time' as time_text,
+        record ->> '$.id.uniqueQualifier' as unique_qualifier,
+        record ->> '$.id.applicationName' as application_name,
+        record ->> '$.actor.callerType' as caller_type,
+        {{ secfeat.null_if_blank("record ->> '$.actor.email'") }} as actor_email,
+        {{ secfeat.null_if_blank("record ->> '$.actor.profileId'") }} as actor_profile_id,
+        {{ secfeat.null_if_blank("record ->> '$.ipAddress'") }} as ip_text,
+        record ->> '$.networkInfo.regionCode' as region_code,
+        case when json_type(record, '$.events') = 'ARRAY' then json_extract(record, '$.events[*]') end as event_list
+    from raw_records
+),
+
+-- an activity is one raw record holding one or more events: one row per event
+activity_events as (
+    select
+        *,
+        unnest(case when len(event_list) > 0 then event_list else [null::json] end) as activity_event,
+        unnest(case when len(event_list) > 0 then range(1, len(event_list) + 1) else [1] end) as event_index
+    from activities
+),
+
+-- an event's parameters are a list of {name, value | multiValue | boolValue}
+event_parameters as (
+    select
+        _source_file,
+        _source_line,
+        _source_record,
+        event_index,
+        max(struct_extract(parameter, 'value')) filter (where struct_extract(parameter, 'name') = 'login_type')
+            as login_type,
+        max(struct_extract(parameter, 'value')) filter (
+            where struct_extract(parameter, 'name') = 'affected_email_address'
+        ) as affected_email,
+        max(struct_extract(parameter, 'value')) filter (
+            where struct_extract(parameter, 'name') in ('login_challenge_status', 'login_failure_type')
+        ) as outcome_detail,
+        -- a factor besides the password (or SAML, whose factors the IdP knows)
+        bool_or(
+            len(list_distinct(struct_extract(parameter, 'multiValue')))
+            > len(list_intersect(list_distinct(struct_extract(parameter, 'multiValue')), ['password', 'saml', 'none']))
+        ) filter (where struct_extract(parameter, 'name') = 'login_challenge_method') as has_second_factor
+    from (
+        select
+            _source_file,
+            _source_line,
+            _source_record,
+            event_index,
+            unnest(from_json(activity_event -> '$.parameters', '{{ parameter_shape }}')) as parameter
+        from activity_events
+        where json_type(activity_event, '$.parameters') = 'ARRAY'
+    ) as unnested_parameters
+    group by _source_file, _source_line, _source_record, event_index
+),
+
+normalized as (
+    select
+        activity_events.*,
+        event_parameters.login_type,
+        event_parameters.outcome_detail,
+        event_parameters.has_second_factor,
+        activity_events.activity_event ->> '$.name' as event_name,
+        {{ secfeat.iso_to_utc('activity_events.time_text') }} as event_at,
+        coalesce(
+            {{ secfeat.null_if_blank('event_parameters.affected_email') }}, activity_events.actor_email
+        ) as account_email
+    from activity_events
+    left join event_parameters
+        on
+            activity_events._source_file = event_parameters._source_file
+            and activity_events._source_line = event_parameters._source_line
+            and activity_events._source_record = event_parameters._source_record
+            and activity_events.event_index = event_parameters.event_index
+),
+
+classified as (
+    select
+        *,
+        case event_name
+            {%- for name, (activity_id, status_id) in event_outcomes.items() %}
+                when '{{ name }}' then {{ activity_id }}
+            {%- endfor %}
+        end as activity_id,
+        case event_name
+            {%- for name, (activity_id, status_id) in event_outcomes.items() %}
+                when '{{ name }}' then {{ status_id }}
+            {%- endfor %}
+        end as status_id,
+        (
+            {%- for prefix in ignored_event_prefixes %}
+                {% if not loop.first %}or {% endif %}starts_with(event_name, '{{ prefix }}')
+            {%- endfor %}
+        ) as is_ignored_event
+    from normalized
+),
+
+ocsf_fields as (
+    select
+        *,
+        event_name as metadata_event_code,
+        unique_qualifier as metadata_uid,
+        'Google Workspace' as metadata_product_name,
+        'Google' as metadata_product_vendor_name,
+        actor_profile_id as user_uid,
+        account_email as user_email_addr,
+        region_code as src_endpoint_location_country,
+        'Google Workspace' as service_name,
+        99 as logon_type_id,
+        login_type as auth_protocol,
+        true as is_remote,
+        case when starts_with(event_name, 'suspicious_') then 4 else 1 end as severity_id,
+        case
+            when outcome_detail = 'login_failure_invalid_password' then 'INVALID_CREDENTIALS'
+            when outcome_detail = 'login_failure_account_disabled' then 'ACCOUNT_DISABLED'
+            when event_name like 'suspicious_%' then event_name
+            else outcome_detail
+        end as status_detail,
+        split_part(account_email, '@', 1) as user_name,
+        nullif(split_part(account_email, '@', 2), '') as user_domain,
+        case caller_type when 'USER' then 1 when 'KEY' then 4 else 0 end as user_type_id,
+        {{ secfeat.normalize_ip('ip_text') }} as src_endpoint_ip,
+        case
+            when login_type = 'saml' then 5
+            when login_type is null or login_type = 'unknown' then 0
+            else 99
+        end as auth_protocol_id,
+        -- a second step, or a sign-in that went through one
+        case
+            when event_name = 'login_verification' then true
+            when event_name = 'login_success' then coalesce(has_second_factor, false)
+        end as is_mfa
+    from classified
+)
+
+{{ secfeat.map_to_ocsf(
+    source_name='google_workspace',
+    relation='ocsf_fields',
+    event_key=['coalesce(unique_qualifier, md5(raw_line))', 'time_text', 'event_index'],
+    routing_checks=[
+        secfeat.landing_json_framing_check(),
+        {'when': "coalesce(application_name, 'login') != 'login'", 'ignore': 'not_login_audit'},
+        {'when': 'activity_event is null', 'quarantine': 'missing_events'},
+        {'when': 'event_name is null', 'quarantine': 'missing_event_name'},
+        {'when': 'activity_id is null and is_ignored_event', 'ignore': 'event_not_of_interest'},
+        {'when': 'activity_id is null', 'quarantine': 'unmapped_event_name'},
+    ],
+    event_time_text='time_text',
+    ip_text='ip_text',
+    user_fields=['account_email', 'actor_profile_id'],
+    columns=[
+        'activity_id', 'severity_id', 'status_id', 'status_detail', 'event_at', 'metadata_uid',
+        'metadata_event_code', 'metadata_product_name', 'metadata_product_vendor_name', 'user_name', 'user_uid',
+        'user_domain', 'user_email_addr', 'user_type_id', 'src_endpoint_ip', 'src_endpoint_location_country',
+        'service_name', 'logon_type_id', 'auth_protocol_id', 'auth_protocol', 'is_mfa', 'is_remote',
+    ],
+) }}
