@@ -232,7 +232,9 @@ def select_alerts(events: pd.DataFrame, scores: np.ndarray, *, threshold: float,
     scores = np.asarray(scores, dtype=float)
     reference = np.sort(np.asarray(scores if reference_scores is None else reference_scores, dtype=float))
     scored = events.assign(score=scores, _day=events[time_column].dt.floor("D"))
-    over = scored[scored["score"] >= threshold].sort_values(["score", time_column], ascending=[False, True],
+    # ties (two logons of a user in one second, one score) go to the lower event_uid, whatever the input order
+    order = ["score", time_column] + (["event_uid"] if "event_uid" in scored.columns else [])
+    over = scored[scored["score"] >= threshold].sort_values(order, ascending=[False] + [True] * (len(order) - 1),
                                                             kind="stable")
     # dropna=False: logons without a user still alert, grouped together
     per_entity = over.groupby(["_day", entity_column], dropna=False, sort=False)
