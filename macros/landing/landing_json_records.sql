@@ -89,6 +89,8 @@
                     when json_type(unit_json, '$.Records') = 'ARRAY' then json_extract(unit_json, '$.Records[*]')
                     when json_type(unit_json, '$.records') = 'ARRAY' then json_extract(unit_json, '$.records[*]')
                     when json_type(unit_json, '$.items') = 'ARRAY' then json_extract(unit_json, '$.items[*]')
+                    -- Google leaves `items` out of a page with nothing in it
+                    when json_extract_string(unit_json, '$.kind') = 'admin#reports#activities' then []::json[]
                 end as batch
             from parsed_units
         ),

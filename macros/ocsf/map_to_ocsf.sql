@@ -55,13 +55,14 @@
     {%- set relation_start = raw_code.find(relation ~ ' as (') -%}
     {%- set relation_end = raw_code.find('secfeat.map_to_ocsf(') -%}
     {%- if relation_start >= 0 and relation_end > relation_start -%}
-        {%- for alias in modules.re.findall('\\bas\\s+([a-z_][a-z0-9_]*)\\s*,?\\s*\\n', raw_code[relation_start:relation_end])
+        {%- for alias in modules.re.findall('\\bas\\s+([a-z_][a-z0-9_]*)\\s*,?\\s*(?:--[^\\n]*)?\\n', raw_code[relation_start:relation_end])
                 if alias in contract_columns and alias not in columns -%}
             {{ exceptions.raise_compiler_error(
                 "map_to_ocsf(" ~ source_name ~ "): " ~ relation ~ " computes contract column '" ~ alias
                 ~ "' but `columns` does not list it, so it would be null: list it") }}
         {%- endfor -%}
     {%- endif -%}
+    {#- contract column -> the SQL it is read from: its own name, but a single-class source's class_uid -#}
     {%- set mapped = {} -%}
     {%- for name in columns -%}
         {%- do mapped.update({name: name}) -%}
@@ -94,7 +95,7 @@
     {%- if user_fields -%}
         {%- set user_missing = 'coalesce(' ~ user_fields | join(', ') ~ ') is null' -%}
         {%- do checks.append({
-            'when': user_missing if user_required_when is none else user_required_when ~ ' and ' ~ user_missing,
+            'when': user_missing if user_required_when is none else '(' ~ user_required_when ~ ') and ' ~ user_missing,
             'quarantine': 'missing_user',
         }) -%}
     {%- endif -%}

@@ -10,6 +10,7 @@
     {%- set lineage = ['_source_file', '_source_line', '_source_record', '_ingested_at'] -%}
     {%- set class_captions = {class.class_uid: class.class_name} -%}
     {%- set category_captions = {class.category.uid: class.category.name} -%}
+    {%- set caption_columns = secfeat.ocsf_caption_columns() -%}
     with staged as (
         {{ secfeat.union_ocsf_staging(
             columns=contract.base_columns + class.columns + ['source_name'] + lineage,
@@ -46,8 +47,8 @@
             || {{ secfeat.ocsf_caption('activity_id', class.activities) }} as type_name,
             {%- elif column == 'time' %}
             {{ secfeat.epoch_milliseconds('event_at') }} as time,
-            {%- elif column in secfeat.ocsf_caption_columns() %}
-            {%- set id_column = secfeat.ocsf_caption_columns()[column] %}
+            {%- elif column in caption_columns %}
+            {%- set id_column = caption_columns[column] %}
             {{ secfeat.ocsf_caption(id_column, contract.columns[id_column].captions) }} as {{ column }},
             {%- elif spec.get('caption_of') %}
             {%- set id_column = spec.caption_of %}

@@ -15,16 +15,9 @@ with raw_records as (
 ),
 
 staged_events as (
-    {%- for ocsf_class in secfeat.ocsf_contract().classes %}
-        select
-            event_uid,
-            class_uid,
-            _source_file,
-            _source_line,
-            _source_record
-        from {{ ref('ocsf_' ~ ocsf_class) }}
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {{ secfeat.union_ocsf_classes(
+        columns=['event_uid', 'class_uid', '_source_file', '_source_line', '_source_record'],
+    ) }}
 ),
 
 outcomes as (
@@ -51,15 +44,25 @@ outcomes as (
             and raw_records._source_record = staged_events._source_record
 ),
 
--- one outcome per raw record: staged when any of its events was kept
+-- one outcome per raw record (a record may hold several events): staged when
+-- any of its events was kept, else quarantined, ignored, duplicate in that order
 per_record as (
     select
         source_name,
         _source_file,
         _source_line,
         _source_record,
-        case when count(staged_event_uid) > 0 then 'staged' else min(outcome) end as outcome,
-        min(reason) as reason,
+        case
+            when count(staged_event_uid) > 0 then 'staged'
+            when bool_or(outcome = 'quarantined') then 'quarantined'
+            when bool_or(outcome = 'ignored') then 'ignored'
+            else 'duplicate'
+        end as outcome,
+        case
+            when count(staged_event_uid) > 0 then null
+            when bool_or(outcome = 'quarantined') then min(reason) filter (where outcome = 'quarantined')
+            else min(reason) filter (where outcome = 'ignored')
+        end as reason,
         count(staged_event_uid) as event_count
     from outcomes
     group by all

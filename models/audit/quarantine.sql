@@ -1,6 +1,8 @@
 {#- Raw records that could not be trusted or mapped, with why and the raw
-    text, from every source. Nothing is dropped silently: see landing_audit. -#}
-with final as (
+    text, from every source: one row per record and reason (a record holding
+    several events, as a Google Workspace activity may, is listed once per
+    reason). Nothing is dropped silently: see landing_audit. -#}
+with quarantined as (
     {{ secfeat.union_ocsf_staging(
         columns=[
             'source_name',
@@ -13,6 +15,10 @@ with final as (
         ],
         where='_quarantine_reason is not null',
     ) }}
+),
+
+final as (
+    select distinct * from quarantined
 )
 
 select * from final

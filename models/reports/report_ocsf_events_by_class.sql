@@ -1,16 +1,9 @@
 {#- What the OCSF models hold: events per source, class and activity, by
     status, with the first and last event time. -#}
 with events as (
-    {%- for ocsf_class in secfeat.ocsf_contract().classes %}
-        select
-            source_name,
-            class_name,
-            activity_name,
-            status_id,
-            event_at
-        from {{ ref('ocsf_' ~ ocsf_class) }}
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {{ secfeat.union_ocsf_classes(
+        columns=['source_name', 'class_name', 'activity_name', 'status_id', 'event_at'],
+    ) }}
 ),
 
 final as (

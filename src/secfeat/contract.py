@@ -29,15 +29,3 @@ def ocsf_classes() -> list[str]:
 def sources() -> list[str]:
     """Every landing source (folder landing/<source>/, model stg_<source>__...)."""
     return list(load()["sources"])
-
-
-def staging_model(source: str) -> str:
-    return load()["sources"][source]["model"]
-
-
-def class_uid(ocsf_class: str) -> int:
-    return load()["classes"][ocsf_class]["class_uid"]
-
-
-def source_classes(source: str) -> list[str]:
-    return list(load()["sources"][source]["classes"])

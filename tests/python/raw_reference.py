@@ -98,6 +98,8 @@ def json_records(path: Path) -> list[tuple[int, int, object]]:
             batch = parsed
         elif isinstance(parsed, dict):
             batch = next((parsed[k] for k in ("Records", "records", "items") if isinstance(parsed.get(k), list)), None)
+            if batch is None and parsed.get("kind") == "admin#reports#activities":
+                batch = []  # a page of Google's API with nothing in it
         if batch is None:
             records.append((line_number, 1, parsed))
         elif not batch:
@@ -280,19 +282,23 @@ GOOGLE_SIGN_IN_STATUSES = {
 
 def google_workspace_events(landing: Path) -> dict[tuple, tuple]:
     """Admin SDK Reports API login activities: each event of an activity is a sign-in, a
-    second-factor step or a warning (Logon), or a logout (Logoff)."""
+    second-factor step or a warning (Logon; a warning timed at the attempt it warns of),
+    or a logout (Logoff)."""
     events: dict[tuple, tuple] = {}
     for path in landing_files(landing, "google_workspace"):
         landed = landed_at(path)
         for _, _, activity in json_records(path):
-            if not isinstance(activity, dict) or (activity.get("id") or {}).get("applicationName", "login") != "login":
+            if not isinstance(activity, dict):
                 continue
-            identity = activity.get("id") or {}
-            at = _utc(identity.get("time"))
+            identity = activity.get("id") if isinstance(activity.get("id"), dict) else {}
+            if (identity.get("applicationName") or "login") != "login":
+                continue
             ip = activity.get("ipAddress")
-            if at is None or at > landed + CLOCK_SKEW or (not _blank(ip) and not _is_ip(ip)):
+            if not _blank(ip) and not _is_ip(ip):
                 continue
-            for index, event in enumerate(activity.get("events") or [], start=1):
+            listed = activity.get("events") if isinstance(activity.get("events"), list) else []
+            for index, event in enumerate(listed, start=1):
+                event = event if isinstance(event, dict) else {}
                 name = event.get("name")
                 if name == "logout":
                     activity_id, status_id = 2, 1
@@ -300,13 +306,19 @@ def google_workspace_events(landing: Path) -> dict[tuple, tuple]:
                     activity_id, status_id = 1, GOOGLE_SIGN_IN_STATUSES[name]
                 else:
                     continue
-                affected = next((p.get("value") for p in event.get("parameters") or []
-                                 if p.get("name") == "affected_email_address"), None)
+                parameters = {p.get("name"): p for p in event.get("parameters") or [] if isinstance(p, dict)}
+                attempt_us = (parameters.get("login_timestamp") or {}).get("intValue")
+                at = (datetime(1970, 1, 1) + timedelta(microseconds=int(attempt_us)) if attempt_us
+                      else _utc(identity.get("time")))
+                if identity.get("time") is None or at is None or at > landed + CLOCK_SKEW:
+                    continue
+                affected = (parameters.get("affected_email_address") or {}).get("value")
                 actor = activity.get("actor") or {}
                 if all(_blank(value) for value in (affected, actor.get("email"), actor.get("profileId"))):
                     continue
-                events.setdefault((identity.get("uniqueQualifier"), identity.get("time"), index),
-                                  (3002, activity_id, status_id))
+                key = (identity.get("uniqueQualifier") or json.dumps(activity, sort_keys=True), identity.get("time"),
+                       index)
+                events.setdefault(key, (3002, activity_id, status_id))
     return events
 
 

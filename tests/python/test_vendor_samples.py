@@ -234,13 +234,13 @@ def test_google_workspace_activities_events_and_edge_cases(vendor_build):
     assert rows == [
         (1, 1, "1/1"),  # login_success after a second factor
         (2, 1, "1/2"),  # login_failure
-        (3, 1, "1/99"),  # a failed second factor is a prompt, never a failed login
+        (3, 1, "1/99"),  # a failed identity challenge is a prompt, never a failed login
         (4, 1, "1/99"),  # login_verification
         (5, 1, "2/1"),  # logout
         (6, 1, "1/99"),  # suspicious_login warning
         (7, 1, "1/1"), (7, 1, "1/99"),  # one activity, two events
         (8, 1, "event_not_of_interest"),
-        (9, 1, "unmapped_event_name"),
+        (9, 1, "unmapped_event_name"),  # a name the mapping does not know yet
         (10, 1, "not_login_audit"),
         (11, 1, "missing_timestamp"),
         (12, 1, "unparseable_timestamp"),
@@ -252,6 +252,8 @@ def test_google_workspace_activities_events_and_edge_cases(vendor_build):
         (18, 1, "blank_line"),
         (19, 1, "1/1"),  # line 1 landed again: staged here, dropped as a duplicate in ocsf_authentication
         (20, 1, "1/1"), (20, 2, "1/2"),  # an API page of two activities
+        (21, 1, "event_not_of_interest"),  # an account setting: password_edit
+        (22, 1, "empty_batch"),  # an API page with no activities leaves `items` out
     ]
     staged = vendor_build.query(
         "select user_key, user_email_addr, src_endpoint_ip, src_endpoint_location_country, is_mfa, severity_id "
@@ -262,6 +264,7 @@ def test_google_workspace_activities_events_and_edge_cases(vendor_build):
         ("dana.ruiz", "dana.ruiz@corp.example", "198.51.100.23", "US", True, 1),
         ("lee.okafor", "lee.okafor@corp.example", "2001:db8:4::17", "GB", True, 1),
     ]
-    (warning,) = vendor_build.query("select user_key, severity, status_detail from ocsf_authentication "
+    (warning,) = vendor_build.query("select user_key, severity, status_detail, event_at from ocsf_authentication "
                                     "where metadata_event_code = 'suspicious_login'")
-    assert warning == ("dana.ruiz", "High", "suspicious_login")
+    # timed at the attempt Google warns of (login_timestamp), not at the warning
+    assert warning == ("dana.ruiz", "High", "suspicious_login", datetime(2026, 5, 31, 3, 14, 7, 512000))

@@ -4,10 +4,12 @@
     per line or as API pages ({"items": [...]}). Sign-ins are OCSF
     Authentication (3002) Logon: login_success is success, login_failure
     failure; login_challenge and login_verification (second factors) and
-    Google's suspicious-login warnings are status Other, never failed logins.
-    logout is Logoff. Account-disabled notices and risky sensitive actions are
-    ignored by reason; any other event name is quarantined as unmapped.
-    The user is the affected account of a warning, else the actor.
+    Google's suspicious-login warnings are status Other, never failed logins,
+    timed at the attempt they warn of (login_timestamp). logout is Logoff.
+    Account settings (2-step verification, password and recovery edits),
+    account-disabled notices and risky sensitive actions are ignored by
+    reason; any other event name is quarantined as unmapped. The user is the
+    affected account of a warning, else the actor.
 -#}
 {#- event name: (activity_id, status_id) -#}
 {%- set event_outcomes = {
@@ -16,9 +18,12 @@
     'suspicious_programmatic_login': (1, 99), 'logout': (2, 1),
 } -%}
 {%- set ignored_event_prefixes = [
-    'account_disabled_', 'gov_attack_warning', 'risky_sensitive_action_', 'user_signed_out_due_to_suspicious',
+    '2sv_', 'password_edit', 'recovery_', 'titanium_', 'account_disabled_', 'gov_attack_warning',
+    'risky_sensitive_action_', 'user_signed_out_due_to_suspicious',
 ] -%}
-{%- set parameter_shape = '[{"name": "VARCHAR", "value": "VARCHAR", "multiValue": ["VARCHAR"]}]' -%}
+{#- every parameter value read as text: a vendor's odd type must not fail the build -#}
+{%- set parameter_shape = '[{"name": "VARCHAR", "value": "VARCHAR", "intValue": "VARCHAR", '
+    ~ '"boolValue": "VARCHAR", "multiValue": ["VARCHAR"]}]' -%}
 with raw_records as (
     {{ secfeat.landing_json_records('google_workspace') }}
 ),
@@ -47,7 +52,7 @@ activity_events as (
     from activities
 ),
 
--- an event's parameters are a list of {name, value | multiValue | boolValue}
+-- an event's parameters are a list of {name, value | intValue | boolValue | multiValue}
 event_parameters as (
     select
         _source_file,
@@ -59,9 +64,15 @@ event_parameters as (
         max(struct_extract(parameter, 'value')) filter (
             where struct_extract(parameter, 'name') = 'affected_email_address'
         ) as affected_email,
+        max(struct_extract(parameter, 'value')) filter (where struct_extract(parameter, 'name') = 'login_failure_type')
+            as failure_type,
         max(struct_extract(parameter, 'value')) filter (
-            where struct_extract(parameter, 'name') in ('login_challenge_status', 'login_failure_type')
-        ) as outcome_detail,
+            where struct_extract(parameter, 'name') = 'login_challenge_status'
+        ) as challenge_status,
+        -- a warning's attempt, in microseconds since the epoch
+        max(try_cast(struct_extract(parameter, 'intValue') as bigint)) filter (
+            where struct_extract(parameter, 'name') = 'login_timestamp'
+        ) as attempt_epoch_us,
         -- a factor besides the password (or SAML, whose factors the IdP knows)
         bool_or(
             len(list_distinct(struct_extract(parameter, 'multiValue')))
@@ -84,10 +95,15 @@ normalized as (
     select
         activity_events.*,
         event_parameters.login_type,
-        event_parameters.outcome_detail,
+        event_parameters.failure_type,
+        event_parameters.challenge_status,
         event_parameters.has_second_factor,
         activity_events.activity_event ->> '$.name' as event_name,
-        {{ secfeat.iso_to_utc('activity_events.time_text') }} as event_at,
+        coalesce(
+            make_timestamp(event_parameters.attempt_epoch_us),
+            {{ secfeat.iso_to_utc('activity_events.time_text') }}
+        ) as event_at,
+        {{ secfeat.null_if_blank('event_parameters.affected_email') }} as affected_email,
         coalesce(
             {{ secfeat.null_if_blank('event_parameters.affected_email') }}, activity_events.actor_email
         ) as account_email
@@ -128,7 +144,9 @@ ocsf_fields as (
         unique_qualifier as metadata_uid,
         'Google Workspace' as metadata_product_name,
         'Google' as metadata_product_vendor_name,
-        actor_profile_id as user_uid,
+        -- the actor's id names the account only when the actor is that account
+        case when affected_email is null or lower(affected_email) = lower(actor_email) then actor_profile_id end
+            as user_uid,
         account_email as user_email_addr,
         region_code as src_endpoint_location_country,
         'Google Workspace' as service_name,
@@ -137,10 +155,10 @@ ocsf_fields as (
         true as is_remote,
         case when starts_with(event_name, 'suspicious_') then 4 else 1 end as severity_id,
         case
-            when outcome_detail = 'login_failure_invalid_password' then 'INVALID_CREDENTIALS'
-            when outcome_detail = 'login_failure_account_disabled' then 'ACCOUNT_DISABLED'
-            when event_name like 'suspicious_%' then event_name
-            else outcome_detail
+            when failure_type = 'login_failure_invalid_password' then 'INVALID_CREDENTIALS'
+            when failure_type = 'login_failure_account_disabled' then 'ACCOUNT_DISABLED'
+            when starts_with(event_name, 'suspicious_') then event_name
+            else coalesce(failure_type, challenge_status)
         end as status_detail,
         split_part(account_email, '@', 1) as user_name,
         nullif(split_part(account_email, '@', 2), '') as user_domain,
