@@ -1,11 +1,12 @@
 {#-
     One row per JSON record of every file landed for a source, however the
     shipper framed them: one object per line (NDJSON), a whole file holding
-    one pretty-printed object, or batches (a top-level array, or an object
-    with a Records/records array as CloudTrail's S3 delivery and Azure Event
-    Hubs write, or an items array as Google's API pages hold). Each row
-    points back to its file, line (1 for a whole-file document) and record
-    (its 1-based place in the batch, else 1).
+    one pretty-printed object, or batches: a top-level array, or an object
+    whose `batch_keys` member is an array (by default Records and records, as
+    CloudTrail's S3 delivery and Azure Event Hubs write; a source passes its
+    own, e.g. Google's API pages hold `items`). Each row points back to its
+    file, line (1 for a whole-file document) and record (its 1-based place in
+    the batch, else 1).
 
     Framing problems are decided here, once for every JSON source:
     _record_quarantine_reason is malformed_json (a line that is not JSON;
@@ -13,7 +14,7 @@
     blank_line or empty_batch. `record` is then null. Blank lines are kept, so
     every line can be accounted for.
 -#}
-{% macro landing_json_records(landing_folder) -%}
+{% macro landing_json_records(landing_folder, batch_keys=['Records', 'records']) -%}
     {%- set source_relation = source('landing', landing_folder) -%}
     {%- set file_pattern = var('landing_dir') ~ '/' ~ landing_folder ~ '/*' -%}
     {%- if execute and not secfeat.landing_has_files(file_pattern) -%}
@@ -86,11 +87,9 @@
                 *,
                 case
                     when json_type(unit_json) = 'ARRAY' then json_extract(unit_json, '$[*]')
-                    when json_type(unit_json, '$.Records') = 'ARRAY' then json_extract(unit_json, '$.Records[*]')
-                    when json_type(unit_json, '$.records') = 'ARRAY' then json_extract(unit_json, '$.records[*]')
-                    when json_type(unit_json, '$.items') = 'ARRAY' then json_extract(unit_json, '$.items[*]')
-                    -- Google leaves `items` out of a page with nothing in it
-                    when json_extract_string(unit_json, '$.kind') = 'admin#reports#activities' then []::json[]
+                    {%- for key in batch_keys %}
+                        when json_type(unit_json, '$.{{ key }}') = 'ARRAY' then json_extract(unit_json, '$.{{ key }}[*]')
+                    {%- endfor %}
                 end as batch
             from parsed_units
         ),

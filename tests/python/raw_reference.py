@@ -76,8 +76,9 @@ def landing_files(landing: Path, source: str) -> list[Path]:
     return sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: (landed_at(p), str(p)))
 
 
-def json_records(path: Path) -> list[tuple[int, int, object]]:
-    """(line, record, parsed or None) for every raw record, however framed."""
+def json_records(path: Path, batch_keys: tuple[str, ...] = ("Records", "records")) -> list[tuple[int, int, object]]:
+    """(line, record, parsed or None) for every raw record, however framed: a top-level
+    array, or an object whose batch_keys member is an array, is a batch."""
     text = path.read_text(encoding="utf-8")
     units: list[tuple[int, str]]
     try:
@@ -97,9 +98,7 @@ def json_records(path: Path) -> list[tuple[int, int, object]]:
         if isinstance(parsed, list):
             batch = parsed
         elif isinstance(parsed, dict):
-            batch = next((parsed[k] for k in ("Records", "records", "items") if isinstance(parsed.get(k), list)), None)
-            if batch is None and parsed.get("kind") == "admin#reports#activities":
-                batch = []  # a page of Google's API with nothing in it
+            batch = next((parsed[k] for k in batch_keys if isinstance(parsed.get(k), list)), None)
         if batch is None:
             records.append((line_number, 1, parsed))
         elif not batch:
@@ -117,7 +116,7 @@ def raw_record_counts(landing: Path) -> dict[str, int]:
             if reader.framing == "lines":
                 counts[str(path)] = len(path.read_text(encoding="utf-8").splitlines())
             else:
-                counts[str(path)] = len(json_records(path))
+                counts[str(path)] = len(json_records(path, reader.batch_keys))
     return counts
 
 
@@ -287,8 +286,9 @@ def google_workspace_events(landing: Path) -> dict[tuple, tuple]:
     events: dict[tuple, tuple] = {}
     for path in landing_files(landing, "google_workspace"):
         landed = landed_at(path)
-        for _, _, activity in json_records(path):
-            if not isinstance(activity, dict):
+        for _, _, activity in json_records(path, batch_keys=("items",)):
+            # a page of Google's API with nothing in it has no `items`
+            if not isinstance(activity, dict) or activity.get("kind") == "admin#reports#activities":
                 continue
             identity = activity.get("id") if isinstance(activity.get("id"), dict) else {}
             if (identity.get("applicationName") or "login") != "login":
@@ -327,6 +327,7 @@ class Reader:
     """A vendor's reader and how its files frame records: one per line, or JSON however shipped."""
     events: Callable[[Path], dict[tuple, tuple]]
     framing: str  # "lines" | "json"
+    batch_keys: tuple[str, ...] = ("Records", "records")  # json: an object with one of these arrays is a batch
 
 
 READERS = {
@@ -335,7 +336,7 @@ READERS = {
     "cloudtrail": Reader(cloudtrail_events, "json"),
     "okta": Reader(okta_events, "json"),
     "entra": Reader(entra_events, "json"),
-    "google_workspace": Reader(google_workspace_events, "json"),
+    "google_workspace": Reader(google_workspace_events, "json", batch_keys=("items",)),
 }
 
 

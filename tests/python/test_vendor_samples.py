@@ -253,7 +253,7 @@ def test_google_workspace_activities_events_and_edge_cases(vendor_build):
         (19, 1, "1/1"),  # line 1 landed again: staged here, dropped as a duplicate in ocsf_authentication
         (20, 1, "1/1"), (20, 2, "1/2"),  # an API page of two activities
         (21, 1, "event_not_of_interest"),  # an account setting: password_edit
-        (22, 1, "empty_batch"),  # an API page with no activities leaves `items` out
+        (22, 1, "empty_page"),  # an API page with no activities leaves `items` out
     ]
     staged = vendor_build.query(
         "select user_key, user_email_addr, src_endpoint_ip, src_endpoint_location_country, is_mfa, severity_id "

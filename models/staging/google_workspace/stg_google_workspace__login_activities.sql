@@ -1,7 +1,8 @@
 {#-
     One row per event of a Google Workspace login audit activity (Admin SDK
     Reports API `activities` resource, applicationName `login`), one activity
-    per line or as API pages ({"items": [...]}). Sign-ins are OCSF
+    per line or as API pages ({"items": [...]}; a page with nothing in it
+    leaves `items` out and is ignored as empty_page). Sign-ins are OCSF
     Authentication (3002) Logon: login_success is success, login_failure
     failure; login_challenge and login_verification (second factors) and
     Google's suspicious-login warnings are status Other, never failed logins,
@@ -25,7 +26,7 @@
 {%- set parameter_shape = '[{"name": "VARCHAR", "value": "VARCHAR", "intValue": "VARCHAR", '
     ~ '"boolValue": "VARCHAR", "multiValue": ["VARCHAR"]}]' -%}
 with raw_records as (
-    {{ secfeat.landing_json_records('google_workspace') }}
+    {{ secfeat.landing_json_records('google_workspace', batch_keys=['items']) }}
 ),
 
 activities as (
@@ -183,6 +184,7 @@ ocsf_fields as (
     event_key=['coalesce(unique_qualifier, md5(raw_line))', 'time_text', 'event_index'],
     routing_checks=[
         secfeat.landing_json_framing_check(),
+        {'when': "record ->> '$.kind' = 'admin#reports#activities'", 'ignore': 'empty_page'},
         {'when': "coalesce(application_name, 'login') != 'login'", 'ignore': 'not_login_audit'},
         {'when': 'activity_event is null', 'quarantine': 'missing_events'},
         {'when': 'event_name is null', 'quarantine': 'missing_event_name'},
