@@ -21,7 +21,7 @@ pytestmark = pytest.mark.dbt
 
 CATALOG_TEST = "assert_features_are_catalogued"
 PROJECT_DIRS = ("models", "macros", "seeds", "snapshots", "python_models", "profiles", "analyses")
-IGNORE = shutil.ignore_patterns(".venv", "target", "logs", "landing", "*.duckdb", "*.duckdb.wal", "mlruns",
+IGNORE = shutil.ignore_patterns(".venv", "target", "logs", "*.duckdb", "*.duckdb.wal", "mlruns",
                                 ".make", ".git", "__pycache__")
 
 
