@@ -9,122 +9,135 @@
     the batch, else 1).
 
     Framing problems are decided here, once for every JSON source:
-    _record_quarantine_reason is malformed_json (a line that is not JSON;
-    `raw_line` keeps its text) or not_a_json_object; _record_ignored_reason is
-    blank_line or empty_batch. `record` is then null. Blank lines are kept, so
+    _record_quarantine_reason is invalid_utf8 (a line that is not UTF-8),
+    malformed_json (a line that is not JSON; `raw_line` keeps its text),
+    not_a_json_object, or the file's own reason for a file without text (one
+    row, line and record 0); _record_ignored_reason is blank_line,
+    empty_batch or empty_file. `record` is then null. Blank lines are kept, so
     every line can be accounted for.
 -#}
 {% macro landing_json_records(landing_folder, batch_keys=['Records', 'records']) -%}
-    {%- set source_relation = source('landing', landing_folder) -%}
-    {%- set file_pattern = var('landing_dir') ~ '/' ~ landing_folder ~ '/*' -%}
-    {%- if execute and not secfeat.landing_has_files(file_pattern) -%}
+    with landed_files as (
         select
-            null::varchar as _source_file,
-            null::bigint as _source_line,
-            null::bigint as _source_record,
-            null::timestamp as _ingested_at,
-            null::varchar as raw_line,
-            null::json as record,
-            null::varchar as _record_quarantine_reason,
-            null::varchar as _record_ignored_reason
-        where false
-    {%- else -%}
-        with landed_files as (
-            select
-                filename as source_file,
-                timezone('UTC', last_modified) as ingested_at,
-                content,
-                -- a whole file that parses is one document, however many lines it spans
-                json_valid(content) and trim(content) != '' as is_one_document
-            from {{ source_relation }}
-        ),
+            *,
+            -- a whole file that parses is one document, however many lines it spans
+            len(invalid_utf8_lines) = 0 and json_valid(content) and trim(content) != '' as is_one_document
+        from ({{ secfeat.landed_file_texts(landing_folder) }})
+    ),
 
-        split_lines as (
+    split_lines as (
+        select
+            source_file,
+            source_file_version,
+            ingested_at,
+            invalid_utf8_lines,
+            unnest(range(1, len(lines) + 1)) as line_number,
+            rtrim(unnest(lines), chr(13)) as unit_text,
+            len(lines) as line_count
+        from (
             select
                 source_file,
+                source_file_version,
                 ingested_at,
-                unnest(range(1, len(lines) + 1)) as line_number,
-                rtrim(unnest(lines), chr(13)) as unit_text,
-                len(lines) as line_count
-            from (
-                select
-                    source_file,
-                    ingested_at,
-                    string_split(content, chr(10)) as lines
-                from landed_files
-                where not is_one_document
-            )
-        ),
-
-        units as (
-            select
-                source_file,
-                ingested_at,
-                1::bigint as line_number,
-                content as unit_text
+                invalid_utf8_lines,
+                string_split(content, chr(10)) as lines
             from landed_files
-            where is_one_document
-            union all
-            select
-                source_file,
-                ingested_at,
-                line_number,
-                unit_text
-            from split_lines
-            -- the empty string after a file's final newline is not a line
-            where not (line_number = line_count and unit_text = '')
-        ),
-
-        parsed_units as (
-            select
-                *,
-                case when trim(unit_text) != '' and json_valid(unit_text) then unit_text::json end as unit_json
-            from units
-        ),
-
-        batched_units as (
-            select
-                *,
-                case
-                    when json_type(unit_json) = 'ARRAY' then json_extract(unit_json, '$[*]')
-                    {%- for key in batch_keys %}
-                        when json_type(unit_json, '$.{{ key }}') = 'ARRAY' then json_extract(unit_json, '$.{{ key }}[*]')
-                    {%- endfor %}
-                end as batch
-            from parsed_units
-        ),
-
-        records as (
-            select
-                source_file,
-                line_number,
-                ingested_at,
-                unit_text,
-                batch,
-                coalesce(len(batch) = 0, false) as is_empty_batch,
-                unnest(
-                    case when batch is null then [unit_json] when len(batch) = 0 then [null::json] else batch end
-                ) as record,
-                unnest(case when len(batch) > 0 then range(1, len(batch) + 1) else [1] end) as record_number
-            from batched_units
+            where content is not null and not is_one_document
         )
+    ),
 
+    units as (
         select
-            source_file as _source_file,
-            line_number as _source_line,
-            record_number as _source_record,
-            ingested_at as _ingested_at,
-            case when batch is null then unit_text else record::varchar end as raw_line,
-            case when json_type(record) = 'OBJECT' then record end as record,
+            source_file,
+            source_file_version,
+            ingested_at,
+            1::bigint as line_number,
+            content as unit_text,
+            false as is_invalid_utf8
+        from landed_files
+        where is_one_document
+        union all
+        select
+            source_file,
+            source_file_version,
+            ingested_at,
+            line_number,
+            unit_text,
+            list_contains(invalid_utf8_lines, line_number) as is_invalid_utf8
+        from split_lines
+        -- the empty string after a file's final newline is not a line
+        where not (line_number = line_count and unit_text = '')
+    ),
+
+    parsed_units as (
+        select
+            *,
             case
-                when is_empty_batch then null
-                when record is null and trim(unit_text) != '' then 'malformed_json'
-                when record is not null and json_type(record) != 'OBJECT' then 'not_a_json_object'
-            end as _record_quarantine_reason,
+                when not is_invalid_utf8 and trim(unit_text) != '' and json_valid(unit_text) then unit_text::json
+            end as unit_json
+        from units
+    ),
+
+    batched_units as (
+        select
+            *,
             case
-                when is_empty_batch then 'empty_batch'
-                when record is null and trim(unit_text) = '' then 'blank_line'
-            end as _record_ignored_reason
-        from records
-    {%- endif -%}
+                when json_type(unit_json) = 'ARRAY' then json_extract(unit_json, '$[*]')
+                {%- for key in batch_keys %}
+                    when json_type(unit_json, '$.{{ key }}') = 'ARRAY' then json_extract(unit_json, '$.{{ key }}[*]')
+                {%- endfor %}
+            end as batch
+        from parsed_units
+    ),
+
+    records as (
+        select
+            source_file,
+            source_file_version,
+            line_number,
+            ingested_at,
+            unit_text,
+            is_invalid_utf8,
+            batch,
+            coalesce(len(batch) = 0, false) as is_empty_batch,
+            unnest(
+                case when batch is null then [unit_json] when len(batch) = 0 then [null::json] else batch end
+            ) as record,
+            unnest(case when len(batch) > 0 then range(1, len(batch) + 1) else [1] end) as record_number
+        from batched_units
+    )
+
+    select
+        source_file as _source_file,
+        source_file_version as _source_file_version,
+        line_number as _source_line,
+        record_number as _source_record,
+        ingested_at as _ingested_at,
+        case when batch is null then unit_text else record::varchar end as raw_line,
+        case when json_type(record) = 'OBJECT' then record end as record,
+        case
+            when is_invalid_utf8 then 'invalid_utf8'
+            when is_empty_batch then null
+            when record is null and trim(unit_text) != '' then 'malformed_json'
+            when record is not null and json_type(record) != 'OBJECT' then 'not_a_json_object'
+        end as _record_quarantine_reason,
+        case
+            when is_invalid_utf8 then null
+            when is_empty_batch then 'empty_batch'
+            when record is null and trim(unit_text) = '' then 'blank_line'
+        end as _record_ignored_reason
+    from records
+    union all
+    select
+        source_file as _source_file,
+        source_file_version as _source_file_version,
+        0::bigint as _source_line,
+        0::bigint as _source_record,
+        ingested_at as _ingested_at,
+        null::varchar as raw_line,
+        null::json as record,
+        file_quarantine_reason as _record_quarantine_reason,
+        file_ignored_reason as _record_ignored_reason
+    from landed_files
+    where content is null
 {%- endmacro %}

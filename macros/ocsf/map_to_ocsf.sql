@@ -10,13 +10,14 @@
     alias of the relation named after a contract column but not listed fails
     at compile time.
     The macro writes the routing and lineage columns, event_uid (a hash of the
-    source and `event_key`), category_uid and type_uid (from class_uid and
+    source and `event_key`, null parts included), category_uid and type_uid (from class_uid and
     activity_id), metadata_version, and the verdict of each record, first
     match wins:
       1. `routing_checks`: framing and event-type routing, vendor by vendor;
       2. the checks every source shares: missing_timestamp (when
          `event_time_text` is null), unparseable_timestamp, future_timestamp,
-         unparseable_ip (of `ip_text`);
+         timestamp_before_floor (before var event_time_floor), unparseable_ip
+         (of `ip_text`);
       3. `event_checks`: the vendor's own checks of a mapped event;
       4. missing_user: every one of `user_fields` is null (only where
          `user_required_when` holds, when given).
@@ -88,6 +89,10 @@
         'when': secfeat.is_from_the_future('(' ~ mapped.event_at ~ ')', '_ingested_at'),
         'quarantine': 'future_timestamp',
     }) -%}
+    {%- do checks.append({
+        'when': '(' ~ mapped.event_at ~ ") < timestamp '" ~ var('event_time_floor') ~ "'",
+        'quarantine': 'timestamp_before_floor',
+    }) -%}
     {%- if ip_text is not none -%}
         {%- do checks.append({'when': secfeat.is_unparseable_ip(ip_text), 'quarantine': 'unparseable_ip'}) -%}
     {%- endif -%}
@@ -105,6 +110,7 @@
         -- routing and lineage
         '{{ source_name }}' as source_name,
         _source_file,
+        _source_file_version,
         _source_line,
         _source_record,
         _ingested_at,
@@ -113,7 +119,12 @@
         raw_line,
 
         -- every class
-        md5(concat_ws('|', '{{ source_name }}', {{ event_key | join(', ') }})) as event_uid,
+        -- a null key part stands as \N, so keys differing only in which part is null never collide
+        md5(concat_ws('|', '{{ source_name }}'
+            {%- for part in event_key -%}
+                , coalesce(cast({{ part }} as varchar), '\N')
+            {%- endfor -%}
+        )) as event_uid,
         {%- for name in contract_columns if name != 'event_uid' %}
             {%- set type = contract.columns[name].type %}
             {%- if name == 'category_uid' %}

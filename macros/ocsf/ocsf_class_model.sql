@@ -3,18 +3,62 @@
     the class, one per event (an event landed twice keeps its first landing),
     with the captions of its ids and the warehouse's entity key, in the order
     of ocsf_class_model_columns.
+
+    Incremental by event: a build recomputes only the events a new file version
+    (loaded after the last one this model took from its folder) holds, and
+    those whose row came from a file version that is gone (a rewritten file),
+    choosing each one's first landing again among all staged rows; an event
+    left with no staged row at all is deleted after the insert.
 -#}
 {% macro ocsf_class_model(ocsf_class) -%}
+    {{ config(post_hook=[
+        "delete from {{ this }} where _source_file_version not in "
+        ~ "(select source_file_version from {{ ref('landing_files') }})"
+    ]) }}
     {%- set contract = secfeat.ocsf_contract() -%}
     {%- set class = contract.classes[ocsf_class] -%}
-    {%- set lineage = ['_source_file', '_source_line', '_source_record', '_ingested_at'] -%}
+    {%- set lineage = ['_source_file', '_source_file_version', '_source_line', '_source_record', '_ingested_at'] -%}
     {%- set class_captions = {class.class_uid: class.class_name} -%}
     {%- set category_captions = {class.category.uid: class.category.name} -%}
     {%- set caption_columns = secfeat.ocsf_caption_columns() -%}
-    with staged as (
+    {%- set is_staged_event = '_quarantine_reason is null and _ignored_reason is null and class_uid = '
+        ~ class.class_uid -%}
+    with
+    {%- if is_incremental() %}
+    -- per landing folder, the latest load this model has taken rows from
+    taken_loads as (
+        select
+            landing_folder,
+            max(loaded_at) as loaded_at
+        from {{ ref('landing_files') }}
+        where source_file_version in (select distinct _source_file_version from {{ this }})
+        group by landing_folder
+    ),
+
+    new_file_versions as (
+        select landed.source_file_version
+        from {{ ref('landing_files') }} as landed
+        left join taken_loads on landed.landing_folder = taken_loads.landing_folder
+        where taken_loads.loaded_at is null or landed.loaded_at > taken_loads.loaded_at
+    ),
+
+    changed_events as (
+        {{ secfeat.union_ocsf_staging(
+            columns=['event_uid'],
+            where=is_staged_event ~ ' and _source_file_version in (select source_file_version from new_file_versions)',
+            ocsf_class=ocsf_class,
+        ) }}
+        union
+        select event_uid
+        from {{ this }}
+        where _source_file_version not in (select source_file_version from {{ ref('landing_files') }})
+    ),
+    {%- endif %}
+
+    staged as (
         {{ secfeat.union_ocsf_staging(
             columns=contract.base_columns + class.columns + ['source_name'] + lineage,
-            where='_quarantine_reason is null and _ignored_reason is null and class_uid = ' ~ class.class_uid,
+            where=is_staged_event ~ (' and event_uid in (select event_uid from changed_events)' if is_incremental() else ''),
             ocsf_class=ocsf_class,
         ) }}
     ),

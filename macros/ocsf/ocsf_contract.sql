@@ -17,6 +17,7 @@ ocsf_version: 1.8.0
 lineage:
   source_name: {type: varchar}
   _source_file: {type: varchar}
+  _source_file_version: {type: varchar}
   _source_line: {type: bigint}
   _source_record: {type: bigint}
   _ingested_at: {type: timestamp}

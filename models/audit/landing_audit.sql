@@ -2,8 +2,12 @@
     Every raw record accounted for, per landed file: raw records = staged +
     duplicate + quarantined + ignored, one row per (file, outcome, reason).
     A raw record is a line, or one element of a JSON batch (a CloudTrail
-    Records array, an Okta API page). `event_count` counts the OCSF events
-    staged from them: sshd's "message repeated N times" is one line, N events.
+    Records array, an Okta API page); a file without text (binary, empty, a
+    damaged archive) is one. `event_count` counts the OCSF events staged from
+    them: sshd's "message repeated N times" is one line, N events.
+    A file in a folder of no known source (or at the landing root) is one
+    ignored record of its folder, reason unknown_source (the simulator's
+    incidents.csv and manifest at the root: simulation_ground_truth).
 -#}
 with raw_records as (
     {{ secfeat.union_ocsf_staging(
@@ -68,6 +72,27 @@ per_record as (
     group by all
 ),
 
+unknown_source_files as (
+    select
+        coalesce(nullif(landing_folder, ''), '(landing root)') as source_name,
+        source_file,
+        'ignored' as outcome,
+        case
+            -- what `secfeat simulate` writes beside the logs: read by stg_simulation__incidents
+            when landing_folder = '' and regexp_matches(source_file, '(^|/)(incidents\.csv|_simulation\.json)$')
+                then 'simulation_ground_truth'
+            else 'unknown_source'
+        end as reason,
+        1::bigint as record_count,
+        0::hugeint as event_count
+    from {{ ref('landing_files') }}
+    where landing_folder not in (
+        {%- for source_name in secfeat.ocsf_contract().sources %}
+        '{{ source_name }}'{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    )
+),
+
 final as (
     select
         source_name,
@@ -78,6 +103,8 @@ final as (
         sum(event_count) as event_count
     from per_record
     group by all
+    union all
+    select * from unknown_source_files
 )
 
 select * from final

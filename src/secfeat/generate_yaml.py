@@ -150,30 +150,6 @@ def doc(name: str) -> str:
     return "{{ doc('" + name + "') }}"
 
 
-def landing_sources(inputs: dict) -> str:
-    tables = [{
-        "name": name,
-        "description": source["landing"],
-        "columns": [
-            {"name": "filename", "description": "Path of the landed file."},
-            {"name": "content", "description": "The whole file as text."},
-            {"name": "size", "description": "File size in bytes."},
-            {"name": "last_modified",
-             "description": "When the file landed (its modification time); the ingest time of every line in it."},
-        ],
-    } for name, source in inputs["sources"].items()]
-    document = {"version": 2, "sources": [{
-        "name": "landing",
-        "description": "Raw vendor logs as files in the landing zone (dbt var `landing_dir`, default `landing/`), one "
-                       "folder per source, each file read whole as text so that malformed lines reach staging (and "
-                       "quarantine) instead of failing the reader. Staging models are the only readers of these "
-                       "sources.",
-        "config": {"external_location": "read_text('{{ var('landing_dir') }}/{name}/*')"},
-        "tables": tables,
-    }]}
-    return GENERATED_NOTE.format(source="the OCSF contract (macros/ocsf/ocsf_contract.sql)") + "\n" + to_yaml(document)
-
-
 def staging_models(inputs: dict, project_dir: Path) -> str:
     models = []
     for name, source in inputs["sources"].items():
@@ -284,7 +260,6 @@ def render(project_dir: Path = PROJECT_ROOT, inputs: dict | None = None) -> dict
     """Every generated file's path and the text it should have."""
     inputs = inputs or resolve_inputs(project_dir)
     files = {
-        project_dir / "models/staging/_landing__sources.yml": landing_sources(inputs),
         project_dir / "models/staging/_staging__models.yml": staging_models(inputs, project_dir),
         project_dir / "models/ocsf/_ocsf__models.yml": ocsf_models(inputs),
     }

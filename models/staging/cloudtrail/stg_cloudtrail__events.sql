@@ -63,11 +63,16 @@ fields as (
         struct_extract(trail, 'additionalEventData') ->> '$.MFAUsed' as mfa_used,
         struct_extract(trail, 'additionalEventData') ->> '$.LoginTo' as login_to,
         struct_extract(trail, 'additionalEventData') ->> '$.UserName' as identity_center_user_name,
-        -- the sign-in's own verdict, wherever this event type writes it
-        coalesce(
-            struct_extract(trail, 'responseElements') ->> ('$.' || struct_extract(trail, 'eventName')),
-            struct_extract(trail, 'serviceEventDetails') ->> ('$.' || struct_extract(trail, 'eventName'))
-        ) as sign_in_result
+        -- the sign-in's own verdict, under its own name wherever this event type
+        -- writes it; the paths are ours, never built from the record's text
+        case struct_extract(trail, 'eventName')
+            {%- for name in authentication_events %}
+            when '{{ name }}' then coalesce(
+                struct_extract(trail, 'responseElements') ->> '$.{{ name }}',
+                struct_extract(trail, 'serviceEventDetails') ->> '$.{{ name }}'
+            )
+            {%- endfor %}
+        end as sign_in_result
     from parsed
 ),
 
@@ -184,7 +189,7 @@ ocsf_fields as (
         "coalesce(identity_arn, identity_principal_id, '')",
     ],
     routing_checks=[
-        secfeat.landing_json_framing_check(),
+        secfeat.landing_framing_check(),
         {'when': 'event_name is null', 'quarantine': 'missing_event_name'},
     ],
     event_time_text='event_time_text',

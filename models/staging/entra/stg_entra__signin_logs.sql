@@ -141,7 +141,7 @@ ocsf_fields as (
     relation='ocsf_fields',
     event_key=['coalesce(sign_in_id, md5(raw_line))', 'category', 'time_text', 'error_code_text'],
     routing_checks=[
-        secfeat.landing_json_framing_check(),
+        secfeat.landing_framing_check(),
         {'when': "category is not null and category not ilike '%SignInLogs'", 'ignore': 'not_a_sign_in_log'},
     ],
     event_time_text='time_text',

@@ -183,7 +183,7 @@ ocsf_fields as (
     relation='ocsf_fields',
     event_key=['coalesce(unique_qualifier, md5(raw_line))', 'time_text', 'event_index'],
     routing_checks=[
-        secfeat.landing_json_framing_check(),
+        secfeat.landing_framing_check(),
         {'when': "record ->> '$.kind' = 'admin#reports#activities'", 'ignore': 'empty_page'},
         {'when': "coalesce(application_name, 'login') != 'login'", 'ignore': 'not_login_audit'},
         {'when': 'activity_event is null', 'quarantine': 'missing_events'},

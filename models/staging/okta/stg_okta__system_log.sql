@@ -138,7 +138,7 @@ ocsf_fields as (
     relation='ocsf_fields',
     event_key=['coalesce(event_uuid, md5(raw_line))'],
     routing_checks=[
-        secfeat.landing_json_framing_check(),
+        secfeat.landing_framing_check(),
         {'when': 'event_type is null', 'quarantine': 'missing_event_type'},
         {'when': 'activity_id is null and is_ignored_event_type', 'ignore': 'event_type_not_of_interest'},
         {'when': 'activity_id is null', 'quarantine': 'unmapped_event_type'},

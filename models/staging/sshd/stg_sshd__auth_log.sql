@@ -43,11 +43,7 @@ with raw_lines as (
 
 syslog as (
     select
-        _source_file,
-        _source_line,
-        _source_record,
-        _ingested_at,
-        raw_line,
+        {{ secfeat.landing_record_columns() }},
         regexp_extract(
             raw_line,
             -- "Mon DD HH:MM:SS host program[pid]: message"
@@ -60,11 +56,7 @@ syslog as (
 
 fields as (
     select
-        _source_file,
-        _source_line,
-        _source_record,
-        _ingested_at,
-        raw_line,
+        {{ secfeat.landing_record_columns() }},
         struct_extract(parts, 'day_of_month') as day_text,
         struct_extract(parts, 'clock') as clock_text,
         struct_extract(parts, 'program') as syslog_program,
@@ -215,6 +207,7 @@ ocsf_fields as (
         'syslog_host', 'sshd_pid', 'month_text', 'day_text', 'clock_text', 'message', 'occurrence', 'event_index',
     ],
     routing_checks=[
+        secfeat.landing_framing_check(),
         {'when': "trim(raw_line) = ''", 'ignore': 'blank_line'},
         {'when': 'month_text is null', 'quarantine': 'unparseable_syslog_line'},
         {'when': "syslog_program != 'sshd'", 'ignore': 'not_sshd'},

@@ -39,11 +39,7 @@ parsed as (
 
 fields as (
     select
-        _source_file,
-        _source_line,
-        _source_record,
-        _ingested_at,
-        raw_line,
+        {{ secfeat.landing_record_columns() }},
         record,
         struct_extract(record, 'Channel') as channel,
         lower(struct_extract(record, 'Hostname')) as hostname,
@@ -228,6 +224,7 @@ ocsf_fields as (
     relation='ocsf_fields',
     event_key=['hostname', 'record_number', 'event_id'],
     routing_checks=[
+        secfeat.landing_framing_check(),
         {'when': "record is null and trim(raw_line) != ''", 'quarantine': 'malformed_json'},
         {'when': 'record is null', 'ignore': 'blank_line'},
         {'when': 'event_id is null', 'quarantine': 'missing_event_id'},
