@@ -28,7 +28,7 @@ USES_CHAMPION := tag:uses_champion+
 TEST_DIR := .make/test
 TEST_VARS := {landing_dir: $(TEST_DIR)/landing, mlflow_tracking_dir: $(TEST_DIR)/mlruns, as_of: '2026-01-10 00:00:00'}
 
-.PHONY: install demo build summary docs generate test lint dbt-test pytest constraints clean
+.PHONY: install demo build summary docs generate test lint dbt-test pytest bench constraints clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,11 @@ dbt-test: install
 
 pytest: install
 	$(BIN)/pytest
+
+# Figures, not a test: incremental against full builds of the ingestion models
+# at the demo week and at four weeks, in .make/bench (a few minutes).
+bench: install
+	$(BIN)/python bench/landing_incremental.py
 
 # Refresh the exact pins after changing pyproject.toml's ranges.
 constraints:

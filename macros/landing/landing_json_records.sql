@@ -17,33 +17,26 @@
     every line can be accounted for.
 -#}
 {% macro landing_json_records(landing_folder, batch_keys=['Records', 'records']) -%}
-    with landed_files as (
-        select
-            *,
-            -- a whole file that parses is one document, however many lines it spans
-            len(invalid_utf8_lines) = 0 and json_valid(content) and trim(content) != '' as is_one_document
-        from ({{ secfeat.landed_file_texts(landing_folder) }})
+    with landed as (
+        {{ secfeat.landed_lines(landing_folder) }}
     ),
 
-    split_lines as (
+    -- a file of several lines whose first line is not JSON by itself may be
+    -- one pretty-printed document: only those are put back together
+    whole_documents as (
         select
             source_file,
-            source_file_version,
-            ingested_at,
-            invalid_utf8_lines,
-            unnest(range(1, len(lines) + 1)) as line_number,
-            rtrim(unnest(lines), chr(13)) as unit_text,
-            len(lines) as line_count
-        from (
-            select
-                source_file,
-                source_file_version,
-                ingested_at,
-                invalid_utf8_lines,
-                string_split(content, chr(10)) as lines
-            from landed_files
-            where content is not null and not is_one_document
+            any_value(source_file_version) as source_file_version,
+            any_value(ingested_at) as ingested_at,
+            string_agg(line, chr(10) order by line_number) as document
+        from landed
+        where source_file in (
+            select source_file
+            from landed
+            where line_number = 1 and line_count > 1 and not is_invalid_utf8 and not json_valid(line)
         )
+        group by source_file
+        having bool_and(not is_invalid_utf8) and json_valid(document) and trim(document) != ''
     ),
 
     units as (
@@ -52,21 +45,19 @@
             source_file_version,
             ingested_at,
             1::bigint as line_number,
-            content as unit_text,
+            document as unit_text,
             false as is_invalid_utf8
-        from landed_files
-        where is_one_document
+        from whole_documents
         union all
         select
             source_file,
             source_file_version,
             ingested_at,
             line_number,
-            unit_text,
-            list_contains(invalid_utf8_lines, line_number) as is_invalid_utf8
-        from split_lines
-        -- the empty string after a file's final newline is not a line
-        where not (line_number = line_count and unit_text = '')
+            rtrim(line, chr(13)) as unit_text,
+            is_invalid_utf8
+        from landed
+        where line_number > 0 and source_file not in (select source_file from whole_documents)
     ),
 
     parsed_units as (
@@ -138,6 +129,6 @@
         null::json as record,
         file_quarantine_reason as _record_quarantine_reason,
         file_ignored_reason as _record_ignored_reason
-    from landed_files
-    where content is null
+    from landed
+    where line_number = 0
 {%- endmacro %}

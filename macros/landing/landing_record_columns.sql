@@ -1,4 +1,4 @@
-{#- The columns landing_lines gives every record: where it came from, its
+{#- The columns landing_line_records gives every record: where it came from, its
     text, and its framing verdict. A staging model passes them on. -#}
 {% macro landing_record_columns() -%}
     {{ ['_source_file', '_source_file_version', '_source_line', '_source_record', '_ingested_at', 'raw_line',

@@ -88,7 +88,7 @@ unknown_source_files as (
     from {{ ref('landing_files') }}
     where landing_folder not in (
         {%- for source_name in secfeat.ocsf_contract().sources %}
-        '{{ source_name }}'{% if not loop.last %},{% endif %}
+            '{{ source_name }}'{% if not loop.last %},{% endif %}
         {%- endfor %}
     )
 ),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import os
 import shutil
 import sys
 import time
@@ -58,19 +60,45 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return print_summary(args.duckdb, top=args.top)
 
 
-def project_vars(project_dir: Path) -> dict:
-    """The dbt project's default vars (what a build uses unless --vars overrides them)."""
+def default_warehouse() -> Path:
+    """The warehouse dbt builds: SECFEAT_DUCKDB_PATH, as profiles/profiles.yml reads it."""
+    return Path(os.environ.get("SECFEAT_DUCKDB_PATH") or "secfeat.duckdb")
+
+
+class UnknownVar(ValueError):
+    pass
+
+
+def project_vars(project_dir: Path, overrides: str | None = None) -> dict:
+    """The vars a build uses: the dbt project's defaults, with `overrides` (the
+    YAML of dbt's --vars) on top. A var the project does not declare is an
+    error naming it, as in dbt runs (macros/dbt/reject_unknown_vars.sql)."""
     import yaml
 
     path = project_dir / "dbt_project.yml"
-    return (yaml.safe_load(path.read_text()) or {}).get("vars", {}) if path.exists() else {}
+    if not path.exists():
+        raise UnknownVar(f"no dbt_project.yml in {project_dir.resolve()}: pass --project-dir")
+    declared = (yaml.safe_load(path.read_text()) or {}).get("vars", {})
+    given = yaml.safe_load(overrides) if overrides else {}
+    if not isinstance(given, dict):
+        raise UnknownVar(f"--vars must be a YAML mapping, got {overrides!r}")
+    for name in given:
+        if name not in declared:
+            close = difflib.get_close_matches(name, declared, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise UnknownVar(f"unknown var {name}{hint}: {path} declares {', '.join(declared)}")
+    return {**declared, **given}
 
 
 def cmd_promote(args: argparse.Namespace) -> int:
     from secfeat import ml
     from secfeat.promote import promote
 
-    defaults = project_vars(args.project_dir)
+    try:
+        defaults = project_vars(args.project_dir, args.vars)
+    except UnknownVar as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     model_name = args.model or defaults.get("login_model_name", "secfeat_login_risk")
     tracking_dir = args.tracking_dir or Path(defaults.get("mlflow_tracking_dir", "mlruns"))
     threshold = args.threshold if args.threshold is not None else float(defaults.get("alert_threshold", 0.9))
@@ -103,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(func=cmd_simulate)
 
     summary = commands.add_parser("summary", help="print what the last build produced")
-    summary.add_argument("--duckdb", type=Path, default=Path("secfeat.duckdb"))
+    summary.add_argument("--duckdb", type=Path, default=None,
+                         help="the warehouse (default: $SECFEAT_DUCKDB_PATH, else secfeat.duckdb)")
     summary.add_argument("--top", type=int, default=10)
     summary.set_defaults(func=cmd_summary)
 
@@ -117,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--bootstrap", action="store_true",
                          help="make the candidate the champion only if there is none yet")
     promote.add_argument("--model", help="registered model name (default: var login_model_name)")
-    promote.add_argument("--duckdb", type=Path, default=Path("secfeat.duckdb"))
+    promote.add_argument("--duckdb", type=Path, default=None,
+                         help="the warehouse (default: $SECFEAT_DUCKDB_PATH, else secfeat.duckdb)")
     promote.add_argument("--tracking-dir", type=Path, help="MLflow store (default: var mlflow_tracking_dir)")
     promote.add_argument("--threshold", type=float, help="alert threshold (default: var alert_threshold)")
     promote.add_argument("--daily-budget", type=int,
@@ -126,12 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--since", type=datetime.fromisoformat,
                          help="compare on logons after this UTC time (default: the later training window's end)")
     promote.add_argument("--project-dir", type=Path, default=Path("."), help="where dbt_project.yml is")
+    promote.add_argument("--vars", help="the dbt --vars the warehouse was built with (YAML), over the project's")
     promote.set_defaults(func=cmd_promote)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "duckdb", False) is None:
+        args.duckdb = default_warehouse()
     if getattr(args, "days", 1) < 1 or getattr(args, "events_per_day", 1) < 1:
         print("error: --days and --events-per-day must be positive", file=sys.stderr)
         return 2

@@ -19,10 +19,12 @@ import hashlib
 import lzma
 import os
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
 import pyarrow as pa
 
 # the first bytes of each compressed format, whatever the file is called
@@ -35,6 +37,9 @@ COMPRESSIONS = {
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 
+# One row per line of every file, the file's attributes on each (DuckDB stores
+# the repeats for almost nothing). Rows, not one text per file: a build then
+# reads the new files' lines without touching the old files' text.
 SCHEMA = pa.schema([
     ("landing_folder", pa.string()),
     ("source_file", pa.string()),
@@ -45,10 +50,12 @@ SCHEMA = pa.schema([
     ("content_sha256", pa.string()),
     ("compression", pa.string()),
     ("encoding", pa.string()),
-    ("content", pa.large_string()),
-    ("invalid_utf8_lines", pa.list_(pa.int64())),
     ("file_quarantine_reason", pa.string()),
     ("file_ignored_reason", pa.string()),
+    ("line_count", pa.int64()),
+    ("line_number", pa.int64()),
+    ("line", pa.large_string()),
+    ("is_invalid_utf8", pa.bool_()),
 ])
 
 
@@ -64,6 +71,13 @@ class LandedFile:
     source_file: str  # landing_dir joined with the path below it, as the lineage columns show it
     size: int
     modified_ns: int
+    # the name to open, when the file's name holds bytes that are not UTF-8
+    # (source_file shows them backslash-escaped: a name is text in the warehouse)
+    path: str | None = None
+
+    @property
+    def os_path(self) -> str:
+        return self.path or self.source_file
 
     @property
     def version(self) -> str:
@@ -102,15 +116,25 @@ def scan(landing_dir: str | Path) -> list[LandedFile]:
         subfolders.sort()
         for name in sorted(names):
             path = os.path.join(folder, name)
+            shown = as_text(path)
+            landed = partial(LandedFile, as_text(_landing_folder(root, path)), shown,
+                             path=None if shown == path else path)
             try:
                 stat = os.stat(path)
             except OSError:
                 # a dangling link or a file removed while scanning: visible, unreadable
-                files.append(LandedFile(_landing_folder(root, path), path, -1, 0))
+                files.append(landed(-1, 0))
                 continue
             if os.path.isfile(path):
-                files.append(LandedFile(_landing_folder(root, path), path, stat.st_size, stat.st_mtime_ns))
+                files.append(landed(stat.st_size, stat.st_mtime_ns))
     return sorted(files, key=lambda landed: landed.source_file)
+
+
+def as_text(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (os.walk hands them over
+    as surrogate escapes, which no Arrow or DuckDB string can hold) shown
+    backslash-escaped, as invalid lines are."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _landing_folder(root: str, path: str) -> str:
@@ -124,11 +148,11 @@ def decompress(data: bytes) -> tuple[bytes, str | None]:
             if compression == "gzip":
                 return gzip.decompress(data), compression
             if compression == "zstd":
-                import zstandard
-
-                # frames written without a content size need the streaming reader
-                with zstandard.ZstdDecompressor().stream_reader(data) as reader:
-                    return reader.read(), compression
+                # pyarrow's codec (a dependency already; the zstandard module is
+                # not): streamed, so frames written without a content size and
+                # several concatenated frames read too, and a truncated one fails
+                stream = pa.CompressedInputStream(pa.BufferReader(data), "zstd")
+                return stream.read(), compression
             if compression == "bzip2":
                 return bz2.decompress(data), compression
             return lzma.decompress(data), compression
@@ -182,14 +206,31 @@ def read_text(path: str) -> FileText:
     return FileText(content, invalid, compression, encoding, sha256)
 
 
-def record_batches(files: Iterable[LandedFile], loaded_at: datetime, files_per_batch: int = 16) -> Iterator[pa.RecordBatch]:
-    """The landing_files rows of these files, a few files at a time, so a
-    build holds at most a handful of files in memory."""
-    rows: list[dict] = []
+def lines_of(text: FileText) -> list[str]:
+    """The file's lines, split at LF only (a CR before it stays, for the
+    staging models to trim); the empty string after a final newline is not a
+    line, blank lines inside the file are."""
+    lines = text.content.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def record_batches(files: Iterable[LandedFile], loaded_at: datetime) -> Iterator[pa.RecordBatch]:
+    """The landing_lines rows of these files, one batch per file, streamed: a
+    build holds about one file in memory."""
     for landed in files:
-        text = (read_text(landed.source_file) if landed.size >= 0
+        text = (read_text(landed.os_path) if landed.size >= 0
                 else FileText(None, [], None, None, None, quarantine_reason="unreadable_file"))
-        rows.append({
+        if text.content is None:
+            # a file without text is one row, line 0, carrying its reason
+            lines, numbers, line_count = [None], np.zeros(1, dtype=np.int64), 0
+        else:
+            lines = lines_of(text)
+            numbers = np.arange(1, len(lines) + 1, dtype=np.int64)
+            line_count = len(lines)
+        invalid = np.isin(numbers, np.asarray(text.invalid_utf8_lines, dtype=np.int64))
+        file_values = {
             "landing_folder": landed.landing_folder,
             "source_file": landed.source_file,
             "source_file_version": landed.version,
@@ -199,16 +240,14 @@ def record_batches(files: Iterable[LandedFile], loaded_at: datetime, files_per_b
             "content_sha256": text.sha256,
             "compression": text.compression,
             "encoding": text.encoding,
-            "content": text.content,
-            "invalid_utf8_lines": text.invalid_utf8_lines,
             "file_quarantine_reason": text.quarantine_reason,
             "file_ignored_reason": text.ignored_reason,
-        })
-        if len(rows) >= files_per_batch:
-            yield pa.RecordBatch.from_pylist(rows, schema=SCHEMA)
-            rows = []
-    if rows:
-        yield pa.RecordBatch.from_pylist(rows, schema=SCHEMA)
+            "line_count": line_count,
+        }
+        arrays = [pa.repeat(pa.scalar(value, type=SCHEMA.field(name).type), len(lines))
+                  for name, value in file_values.items()]
+        arrays += [pa.array(numbers), pa.array(lines, type=pa.large_string()), pa.array(invalid)]
+        yield pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
 
 
 def new_files(landing_dir: str | Path, ingested_versions: dict[str, str]) -> list[LandedFile]:

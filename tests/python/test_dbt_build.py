@@ -33,7 +33,8 @@ def test_every_raw_record_is_accounted_for(demo_build):
     audited = dict(demo_build.query("select source_file, sum(record_count)::bigint from landing_audit group by 1"))
     expected = raw_reference.raw_record_counts(landing)
     assert len(expected) == len(contract.sources()) * 3  # every source, three days
-    assert audited == expected
+    # and the generator's ground truth beside them, counted, not read as logs
+    assert audited == {**expected, str(landing / "incidents.csv"): 1}
 
 
 @pytest.mark.parametrize("source", contract.sources())
@@ -221,3 +222,22 @@ def test_the_same_file_landed_twice_adds_no_events(tmp_path):
     # every record that was staged now stands in two files: one copy staged, the other a duplicate
     outcomes = dict(project.query("select outcome, sum(record_count)::bigint from landing_audit group by 1"))
     assert outcomes["duplicate"] == outcomes["staged"] > 0
+
+
+# ---------------------------------------------------------------- loud on misconfiguration
+
+
+def test_a_landing_dir_that_does_not_exist_fails_the_build_naming_it(tmp_path):
+    missing = tmp_path / "landnig"
+    project = DbtProject(tmp_path / "wh", missing)
+    failures = project.attempt("run", "--select", "landing_files")
+    assert failures is not None and str(missing) in str(failures)
+
+
+def test_an_undeclared_var_fails_the_run_naming_it(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    project = DbtProject(tmp_path / "wh", landing, landig_dir="elsewhere")
+    failures = project.attempt("run", "--select", "landing_files")
+    assert failures is not None and "unknown var landig_dir" in str(failures)
+    assert DbtProject(tmp_path / "wh", landing).attempt("run", "--select", "landing_files") is None

@@ -56,7 +56,8 @@ def run_catalog_test(project: Path, monkeypatch) -> tuple[bool, list[tuple]]:
         "--quiet",
     ])
     assert result.exception is None, result.exception
-    (test_result,) = result.result.results
+    # the results also hold the project's on-run-start hook
+    (test_result,) = [r for r in result.result.results if r.node.resource_type == "test"]
     assert test_result.status in ("pass", "fail"), test_result.message  # ran: no compile or SQL error
     rows = []
     if test_result.status == "fail":

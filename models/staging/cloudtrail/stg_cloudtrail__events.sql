@@ -16,6 +16,10 @@
 {%- set trail_objects = [
     'userIdentity', 'requestParameters', 'responseElements', 'additionalEventData', 'serviceEventDetails',
 ] -%}
+{#- sourceIPAddress is an IP (an IPv6 one perhaps with a zone id, fe80::1%eth0), or a
+    service's DNS name or "AWS Internal"; anything else is a damaged address -#}
+{%- set ip_like = '[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(%[0-9A-Za-z._-]+)?' -%}
+{%- set domain_like = '[A-Za-z0-9][A-Za-z0-9 ._-]*' -%}
 {%- set record_shape = '{' ~ (trail_fields | map('tojson') | join(': "VARCHAR", ')) ~ ': "VARCHAR", '
     ~ (trail_objects | map('tojson') | join(': "JSON", ')) ~ ': "JSON"}' -%}
 with raw_records as (
@@ -33,13 +37,14 @@ fields as (
     select
         {{ secfeat.landing_json_record_columns() }},
         trail,
-        struct_extract(trail, 'eventName') as event_name,
         struct_extract(trail, 'eventID') as event_id,
         struct_extract(trail, 'eventSource') as event_source,
         struct_extract(trail, 'awsRegion') as aws_region,
         struct_extract(trail, 'userAgent') as user_agent,
         struct_extract(trail, 'requestID') as request_id,
         struct_extract(trail, 'recipientAccountId') as recipient_account_id,
+        -- an empty name names no call
+        {{ secfeat.null_if_blank("struct_extract(trail, 'eventName')") }} as event_name,
         {{ secfeat.null_if_blank("struct_extract(trail, 'errorCode')") }} as error_code,
         {{ secfeat.null_if_blank("struct_extract(trail, 'errorMessage')") }} as error_message,
         coalesce(struct_extract(trail, 'eventTime'), struct_extract(trail, '@timestamp')) as event_time_text,
@@ -67,10 +72,10 @@ fields as (
         -- writes it; the paths are ours, never built from the record's text
         case struct_extract(trail, 'eventName')
             {%- for name in authentication_events %}
-            when '{{ name }}' then coalesce(
-                struct_extract(trail, 'responseElements') ->> '$.{{ name }}',
-                struct_extract(trail, 'serviceEventDetails') ->> '$.{{ name }}'
-            )
+                when '{{ name }}' then coalesce(
+                    struct_extract(trail, 'responseElements') ->> '$.{{ name }}',
+                    struct_extract(trail, 'serviceEventDetails') ->> '$.{{ name }}'
+                )
             {%- endfor %}
         end as sign_in_result
     from parsed
@@ -85,13 +90,13 @@ normalized as (
                 '{{ name }}'{% if not loop.last %},{% endif %}
             {%- endfor %}
         ) as is_authentication,
-        -- sourceIPAddress is an IP, or a service's DNS name (ec2.amazonaws.com, AWS Internal)
         case
-            when regexp_full_match(source_address, '[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*')
-                then {{ secfeat.normalize_ip('source_address') }}
+            when regexp_full_match(source_address, '{{ ip_like }}') then {{ secfeat.normalize_ip('source_address') }}
         end as source_ip,
         case
-            when not regexp_full_match(source_address, '[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*')
+            when
+                not regexp_full_match(source_address, '{{ ip_like }}')
+                and regexp_full_match(source_address, '{{ domain_like }}')
                 then source_address
         end as source_domain,
         -- an assumed role's user is the role; the actor is who assumed it

@@ -101,7 +101,11 @@ normalized as (
         event_parameters.has_second_factor,
         activity_events.activity_event ->> '$.name' as event_name,
         coalesce(
-            make_timestamp(event_parameters.attempt_epoch_us),
+            -- a login_timestamp outside the years 1 to 9999 is no time (and would fail the build)
+            case
+                when event_parameters.attempt_epoch_us between -62135596800000000 and 253402300799999999
+                    then make_timestamp(event_parameters.attempt_epoch_us)
+            end,
             {{ secfeat.iso_to_utc('activity_events.time_text') }}
         ) as event_at,
         {{ secfeat.null_if_blank('event_parameters.affected_email') }} as affected_email,

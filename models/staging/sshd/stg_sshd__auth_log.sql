@@ -38,7 +38,7 @@
     '^User child is on pid', '^Close session', '^subsystem request', '^Received SIGHUP',
 ] -%}
 with raw_lines as (
-    {{ secfeat.landing_lines('sshd') }}
+    {{ secfeat.landing_line_records('sshd') }}
 ),
 
 syslog as (
@@ -199,7 +199,10 @@ ocsf_fields as (
 )
 
 {#- identical lines of one connection in the same second are distinct
-    attempts (occurrence), and a repeated message is N (event_index) -#}
+    attempts (occurrence), and a repeated message is N (event_index); a line
+    that claims more repeats than sshd could make in syslog's flush interval is
+    not believed (it would be that many rows: one line could exhaust the build) -#}
+{%- set max_repeats = 100000 -%}
 {{ secfeat.map_to_ocsf(
     source_name='sshd',
     relation='ocsf_fields',
@@ -220,6 +223,9 @@ ocsf_fields as (
         },
     ],
     ip_text='event_ip_text',
+    event_checks=[
+        {'when': 'repeat_count > ' ~ max_repeats, 'quarantine': 'implausible_repeat_count'},
+    ],
     user_fields=['event_user_name'],
     events_per_record='repeat_count',
     columns=[

@@ -24,7 +24,7 @@
     4688: (1007, 1), 4689: (1007, 2),
 } -%}
 with raw_lines as (
-    {{ secfeat.landing_lines('windows') }}
+    {{ secfeat.landing_line_records('windows') }}
 ),
 
 parsed as (
@@ -45,10 +45,10 @@ fields as (
         lower(struct_extract(record, 'Hostname')) as hostname,
         struct_extract(record, 'RecordNumber') as record_number,
         struct_extract(record, 'EventTime') as event_time_text,
-        struct_extract(record, 'EventReceivedTime') as received_time_text,
-        struct_extract(record, '@timestamp') as shipper_timestamp_text,
         struct_extract(record, 'IpAddress') as ip_address_text,
         try_cast(struct_extract(record, 'EventID') as integer) as event_id,
+        timezone('UTC', try_cast(struct_extract(record, '@timestamp') as timestamptz)) as shipper_at,
+        try_strptime(struct_extract(record, 'EventReceivedTime'), '%Y-%m-%d %H:%M:%S') as received_at,
         {%- for field in [
             'TargetUserName', 'TargetDomainName', 'TargetUserSid', 'TargetLogonId', 'WorkstationName',
             'Workstation', 'AuthenticationPackageName', 'PackageName', 'LogonProcessName', 'ServiceName',
@@ -75,13 +75,14 @@ timed as (
             event_time_text, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f']
         ) as event_time_local,
         -- A log shipper's UTC @timestamp next to NXLog's local EventReceivedTime
-        -- gives the collector's UTC offset away, to the nearest quarter hour.
-        round(
-            epoch(
-                timezone('UTC', try_cast(shipper_timestamp_text as timestamptz))
-                - try_strptime(received_time_text, '%Y-%m-%d %H:%M:%S')
-            ) / 900
-        ) * 900 as shipper_offset_seconds,
+        -- gives the collector's UTC offset away, to the nearest quarter hour;
+        -- only two real times ('infinity' is none) have a difference at all.
+        case
+            when
+                shipper_at between timestamp '0001-01-01' and timestamp '9999-12-31'
+                and received_at between timestamp '0001-01-01' and timestamp '9999-12-31'
+                then round(epoch(shipper_at - received_at) / 900) * 900
+        end as shipper_offset_seconds,
         case event_id
             {%- for event_id, (class_uid, activity_id) in event_classes.items() %}
                 when {{ event_id }} then {{ class_uid }}
@@ -219,10 +220,13 @@ ocsf_fields as (
     from outcomes
 )
 
+{#- RecordNumber is the event log's sequence number; where a shipper leaves it
+    out, the line itself identifies the event, so distinct events without one
+    are not taken for copies of each other -#}
 {{ secfeat.map_to_ocsf(
     source_name='windows',
     relation='ocsf_fields',
-    event_key=['hostname', 'record_number', 'event_id'],
+    event_key=['hostname', 'coalesce(record_number, md5(raw_line))', 'event_id'],
     routing_checks=[
         secfeat.landing_framing_check(),
         {'when': "record is null and trim(raw_line) != ''", 'quarantine': 'malformed_json'},
