@@ -13,7 +13,7 @@
 {% macro ocsf_class_model(ocsf_class) -%}
     {{ config(post_hook=[
         "delete from {{ this }} where _source_file_version not in "
-        ~ "(select source_file_version from {{ ref('landing_files') }})"
+        ~ "(select distinct source_file_version from {{ ref('landing_lines') }})"
     ]) }}
     {%- set contract = secfeat.ocsf_contract() -%}
     {%- set class = contract.classes[ocsf_class] -%}
@@ -30,16 +30,19 @@
         select
             landing_folder,
             max(loaded_at) as loaded_at
-        from {{ ref('landing_files') }}
-        where source_file_version in (select distinct _source_file_version from {{ this }})
+        from {{ ref('landing_lines') }}
+        -- a file's first row stands for it (line 1, or 0 for a file without text)
+        where line_number <= 1 and source_file_version in (select distinct _source_file_version from {{ this }})
         group by landing_folder
     ),
 
     new_file_versions as (
         select landed.source_file_version
-        from {{ ref('landing_files') }} as landed
+        from {{ ref('landing_lines') }} as landed
         left join taken_loads on landed.landing_folder = taken_loads.landing_folder
-        where taken_loads.loaded_at is null or landed.loaded_at > taken_loads.loaded_at
+        where
+            landed.line_number <= 1
+            and (taken_loads.loaded_at is null or landed.loaded_at > taken_loads.loaded_at)
     ),
 
     changed_events as (
@@ -51,7 +54,7 @@
         union
         select event_uid
         from {{ this }}
-        where _source_file_version not in (select source_file_version from {{ ref('landing_files') }})
+        where _source_file_version not in (select distinct source_file_version from {{ ref('landing_lines') }})
     ),
     {%- endif %}
 

@@ -85,8 +85,9 @@ unknown_source_files as (
         end as reason,
         1::bigint as record_count,
         0::hugeint as event_count
-    from {{ ref('landing_files') }}
-    where landing_folder not in (
+    from {{ ref('landing_lines') }}
+    -- a file's first row stands for it (line 1, or 0 for a file without text)
+    where line_number <= 1 and landing_folder not in (
         {%- for source_name in secfeat.ocsf_contract().sources %}
             '{{ source_name }}'{% if not loop.last %},{% endif %}
         {%- endfor %}
