@@ -230,7 +230,7 @@ def test_the_same_file_landed_twice_adds_no_events(tmp_path):
 def test_a_landing_dir_that_does_not_exist_fails_the_build_naming_it(tmp_path):
     missing = tmp_path / "landnig"
     project = DbtProject(tmp_path / "wh", missing)
-    failures = project.attempt("run", "--select", "landing_files")
+    failures = project.attempt("run", "--select", "landing_lines")
     assert failures is not None and str(missing) in str(failures)
 
 
@@ -238,6 +238,6 @@ def test_an_undeclared_var_fails_the_run_naming_it(tmp_path):
     landing = tmp_path / "landing"
     landing.mkdir()
     project = DbtProject(tmp_path / "wh", landing, landig_dir="elsewhere")
-    failures = project.attempt("run", "--select", "landing_files")
+    failures = project.attempt("run", "--select", "landing_lines")
     assert failures is not None and "unknown var landig_dir" in str(failures)
-    assert DbtProject(tmp_path / "wh", landing).attempt("run", "--select", "landing_files") is None
+    assert DbtProject(tmp_path / "wh", landing).attempt("run", "--select", "landing_lines") is None

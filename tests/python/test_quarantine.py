@@ -195,7 +195,7 @@ def test_a_syslog_line_dated_after_its_landing(tmp_path, syslog_year, expected):
     landing = tmp_path / "landing"
     _land(landing / "sshd" / "auth.log", [(FUTURE_SYSLOG_LINE, None, None)])
     project = DbtProject(tmp_path, landing, syslog_year=syslog_year)
-    project.run("build", "--select", "landing_files", "stg_sshd__auth_log", "--exclude", "test_type:unit")
+    project.run("build", "--select", "landing_lines", "stg_sshd__auth_log", "--exclude", "test_type:unit")
     (reason, at), = project.query("select coalesce(_quarantine_reason, 'staged'), event_at "
                                   "from staging.stg_sshd__auth_log")
     assert (reason, at if reason == "staged" else None) == expected
