@@ -17,6 +17,7 @@ machine), so read the ratios, side by side.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import shutil
@@ -273,6 +274,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="dbt threads (default: the profile's)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    lock = (SCRATCH / ".lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        # two benches in one scratch folder would delete each other's warehouses
+        print(f"-- another bench is running in {SCRATCH.relative_to(ROOT)}: waiting for it", flush=True)
+        fcntl.flock(lock, fcntl.LOCK_EX)
     next_hour = SCRATCH / "next_hour" / "landing"
     next_end = END + timedelta(days=1)
     print(f"-- simulating the next hour ({NEXT_HOUR_EVENTS:,} events, seed {NEXT_HOUR_SEED}, "

@@ -1,6 +1,7 @@
 {#- The lines of the files landed for one source (a folder under landing_dir),
     from landing_lines: in an incremental staging model only those of file
-    versions loaded after the latest it has staged, found by a literal load
+    versions it has not staged, loaded no earlier than the latest it has (a
+    full refresh of landing_lines alone loads them all at once), found by a literal load
     time so that DuckDB skips the old files' rows without reading them. -#}
 {% macro landed_lines(landing_folder) -%}
     {%- set staged_up_to = none -%}
@@ -25,7 +26,9 @@
     where
         landing_folder = '{{ landing_folder }}'
         {%- if staged_up_to is not none %}
-        and loaded_at > timestamp '{{ staged_up_to }}'
+        -- not after: a full refresh of landing_lines alone reloads the old files
+        -- and the new at one time (the version filter below skips the staged)
+        and loaded_at >= timestamp '{{ staged_up_to }}'
         {%- endif %}
         {%- if is_incremental() %}
         and source_file_version not in (select distinct _source_file_version from {{ this }})

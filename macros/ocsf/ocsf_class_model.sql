@@ -5,10 +5,11 @@
     of ocsf_class_model_columns.
 
     Incremental by event: a build recomputes only the events a new file version
-    (loaded after the last one this model took from its folder) holds, and
-    those whose row came from a file version that is gone (a rewritten file),
-    choosing each one's first landing again among all staged rows; an event
-    left with no staged row at all is deleted after the insert.
+    (one it holds no rows of, loaded no earlier than the last one it took from
+    its folder) holds, and those whose row came from a file version that is
+    gone (a rewritten file), choosing each one's first landing again among all
+    staged rows; an event left with no staged row at all is deleted after the
+    insert.
 -#}
 {% macro ocsf_class_model(ocsf_class) -%}
     {{ config(post_hook=[
@@ -36,13 +37,17 @@
         group by landing_folder
     ),
 
+    -- loaded at or after that load and not taken: a load time is not unique to
+    -- a build (a full refresh of landing_lines alone reloads every file at once,
+    -- the old with the new), and a version this model holds rows of was taken
     new_file_versions as (
         select landed.source_file_version
         from {{ ref('landing_lines') }} as landed
         left join taken_loads on landed.landing_folder = taken_loads.landing_folder
         where
             landed.line_number <= 1
-            and (taken_loads.loaded_at is null or landed.loaded_at > taken_loads.loaded_at)
+            and (taken_loads.loaded_at is null or landed.loaded_at >= taken_loads.loaded_at)
+            and landed.source_file_version not in (select distinct _source_file_version from {{ this }})
     ),
 
     changed_events as (

@@ -3,6 +3,14 @@ any depth: the one place raw files are opened. An incremental build reads
 only files whose path, size or modification time it has not seen; a
 rewritten file replaces its rows, and the staging models the records read
 from it.
+
+A build first drops what the builds before it left behind: an incremental
+build of a Python model writes the new rows to a table
+landing_lines__dbt_tmp<time>, which dbt-duckdb creates as a real table but,
+taking it for a temporary one, never drops; the warehouse would keep a second
+copy of every line ever read. (The latest build's stays until the next build:
+no Python code runs after dbt creates it, and a Python model cannot hold the
+Jinja a post-hook needs.)
 """
 
 import pyarrow as pa
@@ -12,6 +20,7 @@ from secfeat import landing
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="delete+insert", unique_key="source_file")
+    _drop_leftover_temp_tables(session, dbt.this.identifier)
     ingested_versions, previous_load = {}, None
     if dbt.is_incremental:
         ingested_versions = dict(session.sql(
@@ -21,3 +30,13 @@ def model(dbt, session):
     loaded_at = landing.load_time(previous_load)
     # streamed: DuckDB reads the batches as they are made
     return pa.RecordBatchReader.from_batches(landing.SCHEMA, landing.record_batches(arrived, loaded_at))
+
+
+def _drop_leftover_temp_tables(session, identifier):
+    leftovers = session.sql(
+        "select table_name from duckdb_tables() where database_name = current_database() "
+        "and schema_name = current_schema() and starts_with(table_name, $prefix)",
+        params={"prefix": f"{identifier}__dbt_tmp"},
+    ).fetchall()
+    for (name,) in leftovers:
+        session.sql(f'drop table "{name}"')
