@@ -18,17 +18,22 @@ DEMO_SEED ?= 7
 DEMO_END ?= 2026-11-01
 DEMO_VARS := {as_of: '$(DEMO_END) 00:00:00'}
 
-# Scoring and monitoring use the champion model, which only `secfeat promote`
-# sets: a fresh warehouse builds everything else, makes its first trained
-# version the champion (--bootstrap: never replaces one), then scores. Later
-# trained versions wait for `secfeat promote --yes`.
+# A plain `dbt build` is the scheduled build (selectors.yml's default
+# selector): ingestion, features, scoring of what is new by the champion,
+# monitoring; it never trains. Training runs when asked: `secfeat train`
+# builds the training set and registers a candidate version. Scoring and
+# monitoring need the champion, which only `secfeat promote` sets: a fresh
+# warehouse builds the rest, trains, makes that first version the champion
+# (--bootstrap: never replaces one), then scores. Later versions wait for
+# `secfeat promote --yes`.
+TRAINING := tag:training
 USES_CHAMPION := tag:uses_champion+
 
 # The test fixtures: a small landing zone with a fixed end, its own warehouse and MLflow store.
 TEST_DIR := .make/test
 TEST_VARS := {landing_dir: $(TEST_DIR)/landing, mlflow_tracking_dir: $(TEST_DIR)/mlruns, as_of: '2026-01-10 00:00:00'}
 
-.PHONY: install demo build summary docs generate test lint dbt-test pytest bench constraints clean
+.PHONY: install demo build train summary docs generate test lint dbt-test pytest bench constraints clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,19 +45,25 @@ install: $(INSTALLED)
 demo: install
 	$(BIN)/secfeat simulate --days $(DEMO_DAYS) --events-per-day $(DEMO_EVENTS_PER_DAY) --seed $(DEMO_SEED) \
 		--end $(DEMO_END) --out landing
-	$(DBT) build $(DBT_FLAGS) --vars "$(DEMO_VARS)" --exclude $(USES_CHAMPION)
+	$(DBT) build $(DBT_FLAGS) --vars "$(DEMO_VARS)" --exclude $(TRAINING) $(USES_CHAMPION)
+	$(BIN)/secfeat train --vars "$(DEMO_VARS)"
 	$(BIN)/secfeat promote --bootstrap
 	$(DBT) build $(DBT_FLAGS) --vars "$(DEMO_VARS)" --select $(USES_CHAMPION)
 	$(BIN)/secfeat summary --duckdb secfeat.duckdb
 
+# The scheduled build: what a cron or an orchestrator runs (never trains).
 build: install
 	$(DBT) build $(DBT_FLAGS)
+
+# Train and register a candidate version (compare and promote with secfeat promote).
+train: install
+	$(BIN)/secfeat train
 
 summary: install
 	$(BIN)/secfeat summary --duckdb secfeat.duckdb
 
 docs: install
-	$(DBT) docs generate $(DBT_FLAGS)
+	$(DBT) docs generate $(DBT_FLAGS) --select "fqn:*"
 
 # Rewrite the YAML that repeats the OCSF contract or the feature catalog
 # (staging, OCSF and landing properties; feature columns). A test fails when
@@ -68,18 +79,29 @@ lint: install
 dbt-test: install
 	rm -rf $(TEST_DIR) && mkdir -p $(TEST_DIR)
 	$(BIN)/secfeat simulate --days 4 --events-per-day 4000 --seed 11 --end 2026-01-10 --out $(TEST_DIR)/landing
-	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) build $(DBT_FLAGS) --vars "$(TEST_VARS)" --exclude $(USES_CHAMPION)
+	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) build $(DBT_FLAGS) --vars "$(TEST_VARS)" \
+		--exclude $(TRAINING) $(USES_CHAMPION)
+	$(BIN)/secfeat train --duckdb $(TEST_DIR)/secfeat.duckdb --vars "$(TEST_VARS)"
 	$(BIN)/secfeat promote --bootstrap --duckdb $(TEST_DIR)/secfeat.duckdb --tracking-dir $(TEST_DIR)/mlruns
 	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) build $(DBT_FLAGS) --vars "$(TEST_VARS)" --select $(USES_CHAMPION)
+	# the scheduled build (the default selector), now that a champion exists: it must pass and never train
+	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) build $(DBT_FLAGS) --vars "$(TEST_VARS)"
 	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) docs generate $(DBT_FLAGS) --vars "$(TEST_VARS)" --target-path $(TEST_DIR)/docs
 
 pytest: install
 	$(BIN)/pytest
 
-# Figures, not a test: incremental against full builds of the ingestion models
-# at the demo week and at four weeks, in .make/bench (a few minutes).
+# Figures, not a test, in .make/bench: the feature layer at 2M and 10M synthetic
+# logons against a hand-written query (full build, incremental hour, peak RSS)
+# and the demo warehouse's no-op scheduled build (bench/feature_scale.py, about
+# half an hour); then incremental against full builds of the ingestion models at
+# the demo week and at four weeks (bench/landing_incremental.py, a few minutes).
+# One of them: make bench BENCH=features (or BENCH=landing); options for each:
+# FEATURES_BENCH_ARGS='--sizes 2000000', LANDING_BENCH_ARGS='--days 7'.
+BENCH ?= features landing
 bench: install
-	$(BIN)/python bench/landing_incremental.py
+	$(if $(filter features,$(BENCH)),$(BIN)/python bench/feature_scale.py $(FEATURES_BENCH_ARGS))
+	$(if $(filter landing,$(BENCH)),$(BIN)/python bench/landing_incremental.py $(LANDING_BENCH_ARGS))
 
 # Refresh the exact pins after changing pyproject.toml's ranges.
 constraints:

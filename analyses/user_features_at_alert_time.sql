@@ -16,6 +16,8 @@ with alerts as (
         is_new_src_ip_30d,
         distinct_users_failed_1h
     from {{ ref('ml_login_alerts') }}
+    -- live alerts only: a withdrawn one no longer qualifies
+    where status = 'raised'
     order by score desc, event_at asc
     limit 20
 ),

@@ -7,10 +7,14 @@
 
     Grains:
       * event grain (probes=none): one output row per row of `relation`, each
-        carrying the features as of its own time. In an incremental model only
-        the rows a new or late event can change are recomputed: rows of the
-        entities that received events ingested since the last run, from the
-        earliest such event on, reading back one longest window of history.
+        carrying the features as of its own time, and _computed_at (when the
+        build that computed them started). In an incremental model only the
+        rows an arrival can change are recomputed: an arrival is a row loaded
+        after the latest load the model holds, and it changes the rows of its
+        entity from its own time to one longest window later. Their values
+        are computed from the entity's events one longest window around the
+        arrivals, so a run costs what arrived, late or not (see
+        _rolling_window_at_events).
       * entity-latest (rolling_window_latest): one row per entity seen by the
         as-of time (var as_of, else the build time), with the features then.
       * as of given times (probes='<relation>'): one output row per probe row
@@ -32,18 +36,21 @@
                                      it (e.g. '{value} <= 1'); default: the value
       probes            relation or CTE name of (entity_key..., probe_time_column, ...)
       probe_time_column the probes' time column (default: time_column)
-      ingested_at_column  event grain, incremental models only: the column
-                          that says when an event arrived
+      loaded_at_column  event grain, incremental models only: the column
+                          that says when a row was loaded (strictly later for
+                          each later load, e.g. _loaded_at)
+    A CTE passed as `relation` is read more than once: declare it
+    `as {{ secfeat.not_materialized() }}`, or DuckDB materializes it whole.
 -#}
 {% macro rolling_window(
     relation, entity_key, time_column, features,
-    probes=none, probe_time_column=none, ingested_at_column=none
+    probes=none, probe_time_column=none, loaded_at_column=none
 ) -%}
     {%- set entity_columns = [entity_key] if entity_key is string else entity_key -%}
     {%- set longest_window_us = secfeat.longest_window_microseconds(features) -%}
     {%- if probes is none -%}
         {{ secfeat._rolling_window_at_events(
-            relation, entity_columns, time_column, features, ingested_at_column, longest_window_us
+            relation, entity_columns, time_column, features, loaded_at_column, longest_window_us
         ) }}
     {%- else -%}
         {{ secfeat._rolling_window_at_probes(

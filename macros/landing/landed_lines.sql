@@ -16,6 +16,7 @@
         source_file,
         source_file_version,
         modified_at as ingested_at,
+        loaded_at,
         line_count,
         line_number,
         line,

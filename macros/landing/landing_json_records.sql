@@ -28,6 +28,7 @@
             source_file,
             any_value(source_file_version) as source_file_version,
             any_value(ingested_at) as ingested_at,
+            any_value(loaded_at) as loaded_at,
             string_agg(line, chr(10) order by line_number) as document
         from landed
         where source_file in (
@@ -44,6 +45,7 @@
             source_file,
             source_file_version,
             ingested_at,
+            loaded_at,
             1::bigint as line_number,
             document as unit_text,
             false as is_invalid_utf8
@@ -53,6 +55,7 @@
             source_file,
             source_file_version,
             ingested_at,
+            loaded_at,
             line_number,
             rtrim(line, chr(13)) as unit_text,
             is_invalid_utf8
@@ -87,6 +90,7 @@
             source_file_version,
             line_number,
             ingested_at,
+            loaded_at,
             unit_text,
             is_invalid_utf8,
             batch,
@@ -104,6 +108,7 @@
         line_number as _source_line,
         record_number as _source_record,
         ingested_at as _ingested_at,
+        loaded_at as _loaded_at,
         case when batch is null then unit_text else record::varchar end as raw_line,
         case when json_type(record) = 'OBJECT' then record end as record,
         case
@@ -125,6 +130,7 @@
         0::bigint as _source_line,
         0::bigint as _source_record,
         ingested_at as _ingested_at,
+        loaded_at as _loaded_at,
         null::varchar as raw_line,
         null::json as record,
         file_quarantine_reason as _record_quarantine_reason,

@@ -18,6 +18,7 @@
         -- a line is one record; a file without text is record 0 of line 0
         least(line_number, 1) as _source_record,
         ingested_at as _ingested_at,
+        loaded_at as _loaded_at,
         rtrim(line, chr(13)) as raw_line,
         case when is_invalid_utf8 then 'invalid_utf8' else file_quarantine_reason end as _record_quarantine_reason,
         file_ignored_reason as _record_ignored_reason

@@ -114,6 +114,7 @@
         _source_line,
         _source_record,
         _ingested_at,
+        _loaded_at,
         _quarantine_reason,
         _ignored_reason,
         raw_line,

@@ -18,7 +18,7 @@
     ]) }}
     {%- set contract = secfeat.ocsf_contract() -%}
     {%- set class = contract.classes[ocsf_class] -%}
-    {%- set lineage = ['_source_file', '_source_file_version', '_source_line', '_source_record', '_ingested_at'] -%}
+    {%- set lineage = ['_source_file', '_source_file_version', '_source_line', '_source_record', '_ingested_at', '_loaded_at'] -%}
     {%- set class_captions = {class.class_uid: class.class_name} -%}
     {%- set category_captions = {class.category.uid: class.category.name} -%}
     {%- set caption_columns = secfeat.ocsf_caption_columns() -%}

@@ -29,7 +29,7 @@
     {%- for name in body if name.startswith('metadata_') -%}
         {%- do columns.append({'name': name, 'type': contract.columns[name].type, 'ocsf': contract.columns[name].ocsf}) -%}
     {%- endfor -%}
-    {%- for name in ['_source_file', '_source_file_version', '_source_line', '_source_record', '_ingested_at'] -%}
+    {%- for name in ['_source_file', '_source_file_version', '_source_line', '_source_record', '_ingested_at', '_loaded_at'] -%}
         {%- do columns.append({'name': name, 'type': contract.lineage[name].type, 'ocsf': none}) -%}
     {%- endfor -%}
     {{ return(columns) }}

@@ -21,6 +21,7 @@ lineage:
   _source_line: {type: bigint}
   _source_record: {type: bigint}
   _ingested_at: {type: timestamp}
+  _loaded_at: {type: timestamp}
   _quarantine_reason: {type: varchar}
   _ignored_reason: {type: varchar}
   raw_line: {type: varchar}

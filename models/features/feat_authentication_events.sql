@@ -24,6 +24,11 @@ joined as (
         user_features.status_id,
         user_features.event_at,
         user_features._ingested_at,
+        user_features._loaded_at,
+        -- the row changed when any of its parts was last recomputed
+        greatest(
+            user_features._computed_at, user_src_ip_features._computed_at, src_ip_features._computed_at
+        ) as _computed_at,
         {{ secfeat.authentication_event_feature_columns() }}
     from user_features
     left join user_src_ip_features

@@ -1,11 +1,26 @@
+{{ config(tags=['training']) }}
 {#- Labelled rows for the login models, each with every feature computed
-    exactly as of its label time by rolling_window (nothing later can leak in):
-      * incident labels: every logon; positive when it falls inside an incident
-        window of its user or its source IP (the incidents file);
-      * analyst labels: dispositions of past alerts (seed analyst_dispositions),
-        positive when the analyst judged the alert a true positive. -#}
-with incidents as (
-    select * from {{ ref('stg_simulation__incidents') }}
+    exactly as of its label time by rolling_window (nothing later can leak in).
+    Bounded: it grows with the incidents, the analyst labels and a fixed share
+    of the logons, not with every logon.
+      * incident labels: every logon inside an incident window of its user or
+        its source IP (ml_login_incident_logons) is a positive; of the other
+        logons, the negatives, each is kept when the hash of its label id
+        falls under var training_negative_sample_rate (md5_number_lower of the
+        label id below rate * 2^64: the same rows on every build, and a logon
+        keeps its fate as history grows);
+      * analyst labels: every disposition of a past alert (seed
+        analyst_dispositions), positive when judged a true positive.
+    Training weighs each kept negative 1/rate (secfeat.ml.sample_weights).
+    Built by `secfeat train` (tag training), never by the scheduled build. -#}
+{%- set negative_sample_rate = var('training_negative_sample_rate') | float -%}
+{%- if not (0 < negative_sample_rate <= 1) -%}
+    {{ exceptions.raise_compiler_error(
+        "var training_negative_sample_rate must be in (0, 1], got " ~ var('training_negative_sample_rate')
+    ) }}
+{%- endif %}
+with incident_logons as (
+    select * from {{ ref('ml_login_incident_logons') }}
 ),
 
 logons as (
@@ -18,22 +33,6 @@ logons as (
     where activity_kind = 'logon'
 ),
 
-logons_in_incidents as (
-    select
-        logons.event_uid,
-        min(incidents.incident_id) as incident_id,
-        min(incidents.technique) as technique
-    from logons
-    inner join incidents
-        on
-            logons.event_at between incidents.started_at and incidents.ended_at
-            and (
-                (incidents.entity_type = 'user' and logons.user_key = incidents.entity_key)
-                or (incidents.entity_type = 'src_ip' and logons.src_endpoint_ip = incidents.entity_key)
-            )
-    group by 1
-),
-
 incident_labels as (
     select
         'event:' || logons.event_uid as label_id,
@@ -42,12 +41,20 @@ incident_labels as (
         logons.user_key,
         logons.src_endpoint_ip,
         logons.event_at as label_at,
-        logons_in_incidents.event_uid is not null as is_positive,
-        logons_in_incidents.incident_id,
-        logons_in_incidents.technique
+        incident_logons.event_uid is not null as is_positive,
+        incident_logons.incident_id,
+        incident_logons.technique
     from logons
-    left join logons_in_incidents
-        on logons.event_uid = logons_in_incidents.event_uid
+    left join incident_logons
+        on logons.event_uid = incident_logons.event_uid
+    where
+        incident_logons.event_uid is not null
+        {% if negative_sample_rate < 1 -%}
+            or md5_number_lower('event:' || logons.event_uid)
+            < {{ (negative_sample_rate * 18446744073709551616) | int }}
+        {%- else -%}
+            or true
+        {%- endif %}
 ),
 
 analyst_labels as (

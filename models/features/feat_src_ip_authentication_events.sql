@@ -8,14 +8,16 @@
 }}
 {#- Per source IP features at every logon that has a source IP: what a
     password spray looks like from the attacker's side. -#}
-with logons as (
+-- read twice by an incremental run: inlined, so its load-time filter reaches the scan
+with logons as {{ secfeat.not_materialized() }} (
     select
         event_uid,
         user_key,
         src_endpoint_ip,
         status_id,
         event_at,
-        _ingested_at
+        _ingested_at,
+        _loaded_at
     from {{ ref('int_user_activity_events') }}
     where activity_kind = 'logon' and src_endpoint_ip is not null
 ),
@@ -26,7 +28,7 @@ features as (
         entity_key='src_endpoint_ip',
         time_column='event_at',
         features=secfeat.src_ip_features(),
-        ingested_at_column='_ingested_at',
+        loaded_at_column='_loaded_at',
     ) }}
 )
 

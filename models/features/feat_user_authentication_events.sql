@@ -6,10 +6,11 @@
         on_schema_change='fail',
     )
 }}
-{#- The user's features at every logon. Incremental by ingest time; late
+{#- The user's features at every logon. Incremental by load time; late
     events recompute the later rows of their user that they change (see the
     rolling_window macro). -#}
-with user_activity as (
+-- read twice by an incremental run: inlined, so its load-time filter reaches the scans
+with user_activity as {{ secfeat.not_materialized() }} (
     select * from {{ ref('int_user_activity_events') }}
 ),
 
@@ -19,7 +20,7 @@ features as (
         entity_key='user_key',
         time_column='event_at',
         features=secfeat.user_features(),
-        ingested_at_column='_ingested_at',
+        loaded_at_column='_loaded_at',
     ) }}
 ),
 
@@ -33,6 +34,8 @@ logons as (
         status_id,
         event_at,
         _ingested_at,
+        _loaded_at,
+        _computed_at,
         {{ secfeat.user_features() | map(attribute='name') | join(',\n        ') }}
     from features
     where activity_kind = 'logon'

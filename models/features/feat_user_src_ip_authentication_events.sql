@@ -7,13 +7,15 @@
     )
 }}
 {#- Per (user, source IP) features at every logon that has a source IP. -#}
-with logons as (
+-- read twice by an incremental run: inlined, so its load-time filter reaches the scan
+with logons as {{ secfeat.not_materialized() }} (
     select
         event_uid,
         user_key,
         src_endpoint_ip,
         event_at,
-        _ingested_at
+        _ingested_at,
+        _loaded_at
     from {{ ref('int_user_activity_events') }}
     where activity_kind = 'logon' and src_endpoint_ip is not null
 ),
@@ -24,7 +26,7 @@ features as (
         entity_key=['user_key', 'src_endpoint_ip'],
         time_column='event_at',
         features=secfeat.user_src_ip_features(),
-        ingested_at_column='_ingested_at',
+        loaded_at_column='_loaded_at',
     ) }}
 )
 

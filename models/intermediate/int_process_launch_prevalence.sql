@@ -9,7 +9,8 @@
 {#- Every process launch with how widely its process ran across the estate in
     the 30 days up to it: point in time, so a launch is judged only by the
     launches before it (and at the same instant). -#}
-with process_launches as (
+-- read twice by an incremental run: inlined, so its load-time filter reaches the scan
+with process_launches as {{ secfeat.not_materialized() }} (
     select
         event_uid,
         user_key,
@@ -17,6 +18,7 @@ with process_launches as (
         device_hostname,
         event_at,
         _ingested_at,
+        _loaded_at,
         lower(coalesce(process_file_path, process_name)) as process_key
     from {{ ref('ocsf_process_activity') }}
     where activity_id = 1 and coalesce(process_file_path, process_name) is not null
@@ -28,7 +30,7 @@ prevalence as (
         entity_key='process_key',
         time_column='event_at',
         features=secfeat.process_prevalence_features(),
-        ingested_at_column='_ingested_at',
+        loaded_at_column='_loaded_at',
     ) }}
 )
 

@@ -12,7 +12,8 @@ with logons as (
         status_id,
         null::boolean as is_rare_process,
         event_at,
-        _ingested_at
+        _ingested_at,
+        _loaded_at
     from {{ ref('ocsf_authentication') }}
     -- logons only: logoffs, Kerberos tickets and credential checks are not logins
     where activity_id = 1 and user_key is not null
@@ -29,7 +30,8 @@ privilege_assignments as (
         status_id,
         null::boolean as is_rare_process,
         event_at,
-        _ingested_at
+        _ingested_at,
+        _loaded_at
     from {{ ref('ocsf_authorize_session') }}
     where user_key is not null
 ),
@@ -46,7 +48,8 @@ privileged_role_assumptions as (
         status_id,
         null::boolean as is_rare_process,
         event_at,
-        _ingested_at
+        _ingested_at,
+        _loaded_at
     from {{ ref('ocsf_authentication') }}
     where
         activity_id = 1
@@ -66,8 +69,9 @@ process_launches as (
         1 as status_id,
         devices_launching_process_30d <= {{ var('rare_process_max_devices') }} as is_rare_process,
         event_at,
+        _ingested_at,
         -- a launch's rarity changes when launches in its window arrive, however late
-        prevalence_inputs_ingested_at as _ingested_at
+        prevalence_inputs_loaded_at as _loaded_at
     from {{ ref('int_process_launch_prevalence') }}
     where user_key is not null
 ),

@@ -1,22 +1,13 @@
-{#- The champion's alerts ranked by score, each with whether its logon lies
-    inside an incident window (feat_login_training_set's incident labels) and
-    the precision of the alerts ranked up to it. -#}
+{#- The champion's live alerts ranked by score, each with whether its logon
+    lies inside an incident window (ml_login_incident_logons) and the
+    precision of the alerts ranked up to it. -#}
 with alerts as (
     select * from {{ ref('ml_login_alerts') }}
+    where status = 'raised'
 ),
 
-training_set as (
-    select * from {{ ref('feat_login_training_set') }}
-),
-
-incident_labels as (
-    select
-        event_uid,
-        is_positive,
-        incident_id,
-        technique
-    from training_set
-    where label_source = 'incident'
+incident_logons as (
+    select * from {{ ref('ml_login_incident_logons') }}
 ),
 
 labelled as (
@@ -32,12 +23,12 @@ labelled as (
         alerts.failed_logins_1h,
         alerts.failed_logins_24h,
         alerts.distinct_users_failed_1h,
-        incident_labels.is_positive as is_in_incident,
-        incident_labels.incident_id,
-        incident_labels.technique
+        incident_logons.incident_id,
+        incident_logons.technique,
+        incident_logons.event_uid is not null as is_in_incident
     from alerts
-    left join incident_labels
-        on alerts.event_uid = incident_labels.event_uid
+    left join incident_logons
+        on alerts.event_uid = incident_logons.event_uid
 ),
 
 ranked as (

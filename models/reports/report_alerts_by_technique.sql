@@ -1,17 +1,23 @@
 {#- The champion's alerts against the generator's ground truth, per attack
-    technique: an incident is caught when an alert falls on one of the logons
-    inside its window. Out of sample: incidents with a logon after the
-    champion's training cut (the end of ml_login_monitoring's reference window). -#}
+    technique: an incident is caught when a live alert falls on one of the
+    logons inside its window (ml_login_incident_logons). Out of sample:
+    incidents with a logon after the champion's training cut (the end of
+    ml_login_monitoring's reference window). -#}
 with simulated_incidents as (
     select * from {{ ref('stg_simulation__incidents') }}
 ),
 
-training_set as (
-    select * from {{ ref('feat_login_training_set') }}
+incident_logons as (
+    select
+        incident_id,
+        event_uid,
+        event_at as label_at
+    from {{ ref('ml_login_incident_logons') }}
 ),
 
 alerts as (
     select * from {{ ref('ml_login_alerts') }}
+    where status = 'raised'
 ),
 
 monitoring as (
@@ -29,15 +35,6 @@ incidents as (
         incident_id
     from simulated_incidents
     group by technique, incident_id
-),
-
-incident_logons as (
-    select
-        incident_id,
-        event_uid,
-        label_at
-    from training_set
-    where label_source = 'incident' and is_positive
 ),
 
 alerted_logons as (

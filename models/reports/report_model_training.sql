@@ -1,5 +1,5 @@
-{#- The model version this build trained and how it did on the later period
-    of its labels, from ml_login_model_training. -#}
+{#- The model version the last training run registered, the data it saw and
+    how it did on the later period of its labels, from ml_login_model_training. -#}
 with model_training as (
     select * from {{ ref('ml_login_model_training') }}
 ),
@@ -12,6 +12,10 @@ final as (
         feature_definitions_version,
         train_from,
         train_until,
+        training_set_rows,
+        training_set_positives,
+        negative_sample_rate,
+        features_loaded_through,
         eval_rows,
         eval_positives,
         roc_auc,

@@ -111,10 +111,96 @@ def cmd_promote(args: argparse.Namespace) -> int:
     try:
         return promote(args.duckdb, tracking_dir, model_name, args.version, threshold=threshold,
                        daily_budget=budget, top_k=top_k,
-                       since=args.since, apply=args.yes, bootstrap=args.bootstrap)
+                       since=args.since, apply=args.yes, bootstrap=args.bootstrap,
+                       negative_sample_rate=defaults.get("training_negative_sample_rate"))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+def _run_dbt(args: argparse.Namespace, dbt_args: list[str]):
+    """dbt in this process (dbtRunner), on the warehouse `--duckdb` names
+    (profiles/profiles.yml reads SECFEAT_DUCKDB_PATH), with the project's vars
+    and --vars on top: the result, or an exit code when the vars are wrong."""
+    from dbt.cli.main import dbtRunner
+
+    try:
+        project_vars(args.project_dir, args.vars)
+    except UnknownVar as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    os.environ["SECFEAT_DUCKDB_PATH"] = str(args.duckdb)
+    profiles_dir = args.profiles_dir or args.project_dir / "profiles"
+    return dbtRunner().invoke([
+        *dbt_args, "--project-dir", str(args.project_dir), "--profiles-dir", str(profiles_dir),
+        *(["--vars", args.vars] if args.vars else []),
+    ])
+
+
+def _failed(result) -> bool:
+    if result.success:
+        return False
+    results = getattr(result.result, "results", None) or []
+    failures = [f"{r.node.name}: {r.message}" for r in results if r.status in ("error", "fail")]
+    print("error: dbt failed: " + ("; ".join(failures) if failures else str(result.exception)), file=sys.stderr)
+    return True
+
+
+def _query(database: Path, sql: str) -> list[dict]:
+    import duckdb
+
+    # read-write, as the dbt of this process opened it (DuckDB shares one instance per configuration)
+    con = duckdb.connect(str(database))
+    try:
+        relation = con.sql(sql)
+        return [dict(zip(relation.columns, row)) for row in relation.fetchall()]
+    finally:
+        con.close()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Build the training set and train and register a candidate: the models
+    of selectors.yml's `training` selector, never part of the scheduled build."""
+    if not args.duckdb.exists():
+        print(f"error: no warehouse at {args.duckdb}: build it first (dbt build)", file=sys.stderr)
+        return 2
+    result = _run_dbt(args, ["build", "--selector", "training"])
+    if isinstance(result, int):
+        return result
+    if _failed(result):
+        return 1
+    run, = _query(args.duckdb, "select * from ml_login_model_training")
+    print(f"Registered v{run['model_version']} of {run['model_name']} ({run['algorithm']}), MLflow run "
+          f"{run['mlflow_run_id']}: {run['training_set_rows']:,} labels ({run['training_set_positives']:,} positive, "
+          f"{run['training_set_sampled_negatives']:,} negatives kept at rate {run['negative_sample_rate']:g}, "
+          f"{run['training_set_analyst_labels']:,} analyst labels) from {run['label_from']:%Y-%m-%d %H:%M} to "
+          f"{run['label_until']:%Y-%m-%d %H:%M}, events loaded through {run['features_loaded_through']}.")
+    auc = run["roc_auc"]
+    print(f"On the later period: ROC AUC {'n/a' if auc is None or auc != auc else f'{auc:.3f}'}, "
+          f"{run['eval_rows']:,} labels. Not promoted: compare it with "
+          f"`secfeat promote --version {run['model_version']}`, promote it by adding --yes.")
+    return 0
+
+
+def cmd_rescore(args: argparse.Namespace) -> int:
+    """Score every logon again with the current champion: a full refresh of
+    ml_login_scores, then ml_login_alerts revisits every day (it keeps its
+    history: when each alert was first raised and by which version)."""
+    if not args.duckdb.exists():
+        print(f"error: no warehouse at {args.duckdb}: build it first (dbt build)", file=sys.stderr)
+        return 2
+    result = _run_dbt(args, ["build", "--select", "ml_login_scores+", "--full-refresh"])
+    if isinstance(result, int):
+        return result
+    if _failed(result):
+        return 1
+    (counts,) = _query(args.duckdb, "select count(*) as logons, any_value(model_version) as version "
+                                    "from ml_login_scores")
+    (alerts,) = _query(args.duckdb, "select count(*) filter (where status = 'raised') as raised, "
+                                    "count(*) filter (where status = 'withdrawn') as withdrawn from ml_login_alerts")
+    print(f"Rescored {counts['logons']:,} logons with v{counts['version']}; alerts now {alerts['raised']:,} raised, "
+          f"{alerts['withdrawn']:,} withdrawn.")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,6 +244,17 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--project-dir", type=Path, default=Path("."), help="where dbt_project.yml is")
     promote.add_argument("--vars", help="the dbt --vars the warehouse was built with (YAML), over the project's")
     promote.set_defaults(func=cmd_promote)
+
+    for name, func, text in (
+            ("train", cmd_train, "build the training set, train a model version and register it (never promotes)"),
+            ("rescore", cmd_rescore, "score every logon again with the champion; alerts keep their history")):
+        command = commands.add_parser(name, help=text, description=(func.__doc__ or "").replace("\n    ", " "))
+        command.add_argument("--duckdb", type=Path, default=None,
+                             help="the warehouse (default: $SECFEAT_DUCKDB_PATH, else secfeat.duckdb)")
+        command.add_argument("--project-dir", type=Path, default=Path("."), help="where dbt_project.yml is")
+        command.add_argument("--profiles-dir", type=Path, help="dbt's profiles (default: <project-dir>/profiles)")
+        command.add_argument("--vars", help="dbt --vars (YAML), over the project's")
+        command.set_defaults(func=func)
     return parser
 
 

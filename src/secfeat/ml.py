@@ -112,35 +112,87 @@ def time_split(frame: pd.DataFrame, time_column: str, train_fraction: float = 0.
     return ordered[ordered[time_column] <= cut], ordered[ordered[time_column] > cut], cut
 
 
-def precision_at_k(labels, scores, k: int) -> float:
+def weighted_top_k(scores, k: int, weights=None) -> np.ndarray:
+    """Positions of the k highest scores (ties to the earlier row). With
+    weights (a sampled row stands for 1/rate rows of the population) the
+    highest-scoring rows until their weights add up to k: the top k of the
+    population the sample was drawn from."""
+    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
+    if weights is None:
+        return order[:min(k, len(order))]
+    reached = np.cumsum(np.asarray(weights, dtype=float)[order])
+    return order[:int(np.searchsorted(reached, k, side="left")) + 1]
+
+
+def precision_at_k(labels, scores, k: int, weights=None) -> float:
     labels = np.asarray(labels)
     if len(labels) == 0:
         return float("nan")
-    top = np.argsort(-np.asarray(scores), kind="stable")[:min(k, len(labels))]
-    return float(labels[top].mean())
+    top = weighted_top_k(scores, k, weights)
+    if weights is None:
+        return float(labels[top].mean())
+    top_weights = np.asarray(weights, dtype=float)[top]
+    return float((labels[top] * top_weights).sum() / top_weights.sum())
+
+
+def sample_weights(rows: pd.DataFrame, negative_sample_rate: float | None,
+                   label_column: str = "is_positive") -> np.ndarray | None:
+    """How many logons of the population each labelled row stands for:
+    feat_login_training_set keeps every positive and every analyst label, and
+    each negative incident label with probability var
+    training_negative_sample_rate, so a kept negative stands for 1/rate.
+    None when nothing was sampled (rate 1, or no rate)."""
+    rate = float(negative_sample_rate) if negative_sample_rate not in (None, "", "None") else 1.0
+    if not 0 < rate <= 1:
+        raise ValueError(f"training_negative_sample_rate must be in (0, 1], got {negative_sample_rate!r}")
+    if rate == 1.0:
+        return None
+    sampled = ~rows[label_column].astype(bool).to_numpy()
+    if "label_source" in rows:
+        sampled &= (rows["label_source"] == "incident").to_numpy()
+    return np.where(sampled, 1.0 / rate, 1.0)
+
+
+def sampled_in(label_ids, rate: float) -> np.ndarray:
+    """Whether a negative label is kept at this rate: the training set's rule
+    (md5_number_lower(label_id) < rate * 2^64), in Python, for tests and tools."""
+    import hashlib
+
+    threshold = int(rate * 2.0 ** 64)  # as the model renders it: an integer
+    return np.array([int.from_bytes(hashlib.md5(str(label).encode()).digest()[8:], "little") < threshold
+                     for label in label_ids], dtype=bool)
 
 
 def evaluate(rows: pd.DataFrame, scores: np.ndarray, threshold: float, top_k: int,
-             label_column: str = "is_positive") -> tuple[dict[str, float], pd.DataFrame]:
+             label_column: str = "is_positive", weights=None) -> tuple[dict[str, float], pd.DataFrame]:
     """Metrics of scores on labelled rows: overall, and per attack technique.
 
     An incident is caught when at least one of its labelled rows scores at or
-    above the threshold; its recall is the share of incidents caught."""
+    above the threshold; its recall is the share of incidents caught.
+
+    weights (sample_weights: 1/rate for a sampled negative) make every figure
+    one of the population the rows were sampled from: ROC AUC, average
+    precision and the precisions weigh each row, alerts_at_threshold counts
+    weighted rows, the top k is the population's top k. Incident recall
+    needs none: every positive is kept."""
     labels = rows[label_column].astype(bool).to_numpy()
     scores = np.asarray(scores, dtype=float)
+    w = np.ones(len(rows)) if weights is None else np.asarray(weights, dtype=float)
     alerted = scores >= threshold
     metrics = {
         "rows": float(len(rows)),
         "positives": float(labels.sum()),
-        f"precision_at_{top_k}": precision_at_k(labels, scores, top_k),
-        "alerts_at_threshold": float(alerted.sum()),
-        "precision_at_threshold": float(labels[alerted].mean()) if alerted.any() else float("nan"),
+        "population_rows": float(w.sum()),
+        f"precision_at_{top_k}": precision_at_k(labels, scores, top_k, weights),
+        "alerts_at_threshold": float(w[alerted].sum()),
+        "precision_at_threshold": float((w * labels)[alerted].sum() / w[alerted].sum()) if alerted.any()
+        else float("nan"),
         "roc_auc": float("nan"),
         "average_precision": float("nan"),
     }
     if 0 < labels.sum() < len(labels):
-        metrics["roc_auc"] = float(roc_auc_score(labels, scores))
-        metrics["average_precision"] = float(average_precision_score(labels, scores))
+        metrics["roc_auc"] = float(roc_auc_score(labels, scores, sample_weight=weights))
+        metrics["average_precision"] = float(average_precision_score(labels, scores, sample_weight=weights))
 
     scored = rows.assign(_score=scores, _alerted=alerted)
     if "incident_id" not in scored:  # labels without incidents (e.g. analyst dispositions only)
@@ -152,13 +204,14 @@ def evaluate(rows: pd.DataFrame, scores: np.ndarray, threshold: float, top_k: in
     metrics["incidents_caught"] = float(incidents["caught"].sum())
     metrics["incident_recall"] = float(incidents["caught"].mean()) if len(incidents) else float("nan")
 
-    top = set(np.argsort(-scores, kind="stable")[:min(top_k, len(scores))])
+    top = set(weighted_top_k(scores, top_k, weights).tolist())
     negatives = ~labels
     by_technique = []
     for technique, group in in_incidents.groupby("technique"):
         positions = scored.index.get_indexer(group.index)
         technique_labels = np.r_[np.ones(len(group)), np.zeros(negatives.sum())]
         technique_scores = np.r_[group["_score"].to_numpy(), scores[negatives]]
+        technique_weights = np.r_[w[positions], w[negatives]]
         caught = incidents[incidents["technique"] == technique]["caught"]
         by_technique.append({
             "technique": technique,
@@ -168,29 +221,38 @@ def evaluate(rows: pd.DataFrame, scores: np.ndarray, threshold: float, top_k: in
             "positives": len(group),
             "positives_alerted": int(group["_alerted"].sum()),
             f"positives_in_top_{top_k}": sum(int(position in top) for position in positions),
-            "roc_auc": float(roc_auc_score(technique_labels, technique_scores)) if negatives.any() else float("nan"),
+            "roc_auc": float(roc_auc_score(technique_labels, technique_scores, sample_weight=technique_weights))
+            if negatives.any() else float("nan"),
         })
     return metrics, pd.DataFrame(by_technique)
 
 
 def train(frame: pd.DataFrame, features: list[str], algorithm: str, *, threshold: float, top_k: int = 100,
           label_column: str = "is_positive", time_column: str = "label_at", train_fraction: float = 0.7,
-          seed: int = 0) -> TrainedModel:
-    """Fit on the earlier part of the label times and measure on the later part."""
+          seed: int = 0, negative_sample_rate: float | None = None) -> TrainedModel:
+    """Fit on the earlier part of the label times and measure on the later part.
+
+    With negative_sample_rate (the training set kept each negative incident
+    label with that probability), each kept negative weighs 1/rate in the fit
+    and in every metric: the model's scores stay calibrated to the population
+    (a threshold means what it meant before sampling), and the metrics are
+    the population's."""
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown login_model_algorithm {algorithm!r}: use one of {', '.join(ALGORITHMS)}")
     train_rows, eval_rows, cut = time_split(frame, time_column, train_fraction)
     labels = train_rows[label_column].astype(bool).astype(int)
     pipeline = build_pipeline(algorithm, features, seed)
+    train_weights = sample_weights(train_rows, negative_sample_rate, label_column)
+    fit_weights = {} if train_weights is None else {"model__sample_weight": train_weights}
     if ALGORITHMS[algorithm] == "supervised":
         if labels.nunique() < 2:
             raise ValueError(
                 f"{algorithm} learns from labels, but the training period (label times up to {cut}) has only "
                 f"{'positive' if labels.all() else 'negative'} labels: set var login_model_algorithm to "
                 "isolation_forest, which needs none")
-        pipeline.fit(feature_frame(train_rows, features), labels)
+        pipeline.fit(feature_frame(train_rows, features), labels, **fit_weights)
     else:
-        pipeline.fit(feature_frame(train_rows, features))
+        pipeline.fit(feature_frame(train_rows, features), **fit_weights)
     window = {
         "train_from": str(train_rows[time_column].min()),
         "train_until": str(cut),
@@ -201,12 +263,87 @@ def train(frame: pd.DataFrame, features: list[str], algorithm: str, *, threshold
     model.metrics = {"train_rows": float(len(train_rows)), "train_positives": float(labels.sum())}
     if len(eval_rows):
         metrics, model.by_technique = evaluate(eval_rows, risk_scores(pipeline, eval_rows), threshold, top_k,
-                                               label_column)
+                                               label_column,
+                                               weights=sample_weights(eval_rows, negative_sample_rate, label_column))
         model.metrics |= {f"eval_{name}": value for name, value in metrics.items()}
     return model
 
 
+# ---------------------------------------------------------------- scoring in the warehouse
+
+SCORING_BATCH_ROWS = 100_000  # rows scored at a time: memory stays flat whatever the history
+REFERENCE_MAX_ROWS = 200_000  # a larger window is sampled (by a hash of event_uid) to this many
+SCORED_COLUMNS = ("event_uid", "user_key", "src_endpoint_ip", "source_name", "event_at")
+
+
+def hash_sample(relation, max_rows: int, key: str = "event_uid"):
+    """The relation, or a deterministic sample of about max_rows of it (by
+    md5_number_lower of the key, the training set's rule), and the share kept."""
+    (rows,), = relation.aggregate("count(*)").fetchall()
+    if rows <= max_rows:
+        return relation, 1.0
+    share = max_rows / rows
+    return relation.filter(f"md5_number_lower({key}) < {int(share * 2.0 ** 64)}"), share
+
+
+def reference_scores(pipeline: Pipeline, events, version, max_rows: int = REFERENCE_MAX_ROWS) -> np.ndarray | None:
+    """The version's scores on the logons of its training window (a
+    deterministic sample of max_rows when there are more), read from the
+    feature relation with the filter in SQL: the yardstick of score_percentile.
+    None when the window holds no logon."""
+    window = events.filter(f"event_at between '{version.params['train_from']}'::timestamp "
+                           f"and '{version.params['train_until']}'::timestamp")
+    sample, _ = hash_sample(window, max_rows)
+    frame = sample.select(", ".join(pipeline_features(pipeline))).df()
+    return risk_scores(pipeline, frame) if len(frame) else None
+
+
+def score_stream(pipeline: Pipeline, reader, reference: np.ndarray | None, constants: dict):
+    """Score a stream of feature rows (a pyarrow RecordBatchReader of
+    feat_authentication_events rows) batch by batch, as a stream of scored
+    rows: the logon, its features, score and score_percentile (share of
+    `reference` at or below it; null without one), the constants (name ->
+    (arrow type, value)) and the features' _computed_at and _loaded_at."""
+    import pyarrow as pa
+
+    features = pipeline_features(pipeline)
+    passed = [reader.schema.field(name) for name in (*SCORED_COLUMNS, *features)]
+    schema = pa.schema([
+        *passed,
+        pa.field("score", pa.float64()),
+        pa.field("score_percentile", pa.float64()),
+        *(pa.field(name, kind) for name, (kind, _) in constants.items()),
+        reader.schema.field("_computed_at").with_name("features_computed_at"),
+        reader.schema.field("_loaded_at").with_name("features_loaded_at"),
+    ])
+
+    def batches():
+        for batch in reader:
+            if not batch.num_rows:
+                continue
+            scores = risk_scores(pipeline, batch.select(features).to_pandas())
+            percentiles = (score_percentiles(reference, scores) if reference is not None
+                           else np.full(len(scores), np.nan))
+            yield pa.RecordBatch.from_arrays([
+                *(batch.column(field.name) for field in passed),
+                pa.array(scores, pa.float64()),
+                pa.array(percentiles, pa.float64(), from_pandas=True),
+                *(pa.array([value] * batch.num_rows, kind) for kind, value in constants.values()),
+                batch.column("_computed_at"),
+                batch.column("_loaded_at"),
+            ], schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
 # ---------------------------------------------------------------- alerts
+
+
+def score_percentiles(reference_scores, scores) -> np.ndarray:
+    """Share of the reference scores at or below each score (the champion's
+    scores on its training window: a fixed yardstick, whatever a day's volume)."""
+    reference = np.sort(np.asarray(reference_scores, dtype=float))
+    return np.searchsorted(reference, np.asarray(scores, dtype=float), side="right") / max(len(reference), 1)
 
 
 def daily_budget(value) -> int | None:
@@ -243,9 +380,7 @@ def select_alerts(events: pd.DataFrame, scores: np.ndarray, *, threshold: float,
     alerts["daily_rank"] = alerts.groupby("_day").cumcount() + 1
     if daily_budget is not None:
         alerts = alerts[alerts["daily_rank"] <= daily_budget].copy()
-    # share of the reference scoring at or below this score
-    alerts["score_percentile"] = (np.searchsorted(reference, alerts["score"].to_numpy(), side="right")
-                                  / max(len(reference), 1))
+    alerts["score_percentile"] = score_percentiles(reference, alerts["score"].to_numpy())
     alerts["severity"] = np.select(
         [alerts["score_percentile"] >= critical_percentile, alerts["score_percentile"] >= high_percentile],
         ["critical", "high"], default="medium")
@@ -295,40 +430,88 @@ def category_psi(reference: pd.Series, latest: pd.Series) -> float:
                            actual.reindex(categories, fill_value=0).to_numpy())
 
 
+def feature_warm_ups(definitions: dict) -> dict[str, pd.Timedelta]:
+    """How long after the first event the warehouse holds each login
+    feature's value is complete: its window (a 7-day count is short of
+    events until 7 days of them exist), plus the window of what it is built
+    on (a rare process is judged over 30 days of launches). From the
+    definitions ml_login_feature_definitions renders."""
+    groups = definitions["features"]
+
+    def longest(group: str) -> pd.Timedelta:
+        return max((pd.Timedelta(feature["window"]) for feature in groups.get(group, [])), default=pd.Timedelta(0))
+
+    warm_ups = {}
+    for entity in ("user", "user, src_ip", "src_ip"):
+        for feature in groups.get(entity, []):
+            warm_up = pd.Timedelta(feature["window"])
+            if "is_rare_process" in f"{feature.get('filter', '')} {feature.get('expression', '')}":
+                warm_up += longest("process")
+            warm_ups[feature["name"]] = warm_up
+    return warm_ups
+
+
 def drift_report(reference: pd.DataFrame, latest: pd.DataFrame, features: list[str], *, psi_threshold: float,
-                 source_column: str = "source_name") -> pd.DataFrame:
+                 source_column: str = "source_name", comparable_from: dict | None = None,
+                 reference_scale: float = 1.0) -> pd.DataFrame:
     """Per feature and for the score: PSI and null rates, reference vs latest;
     per source: events per hour and its PSI term; the source mix as a whole.
     A row is a meta-alert when its PSI exceeds the threshold, or a source that
-    sent events in the reference window sent none in the latest."""
+    sent events in the reference window sent none in the latest.
+
+    comparable_from (column -> time) leaves a column's warm-up out of its
+    reference: only reference rows at or after that time count (rows whose
+    windows had filled). A column with no reference row left is not compared
+    (psi null, no meta-alert): its windows are still filling. reference_scale
+    is how many events each reference row stands for (a sampled reference)."""
     for name, frame in (("reference", reference), ("latest", latest)):
         if frame.empty:  # nothing to compare: that is the alert
-            return pd.DataFrame([{"check_name": "volume", "subject": "all sources", "reference_value": len(reference),
+            return pd.DataFrame([{"check_name": "volume", "subject": "all sources",
+                                  "reference_value": len(reference) * reference_scale,
                                   "latest_value": len(latest), "psi": None, "is_meta_alert": True,
-                                  "meta_alert_reason": f"no events in the {name} window"}])
+                                  "meta_alert_reason": f"no events in the {name} window",
+                                  "reference_events": round(len(reference) * reference_scale),
+                                  "comparable_from": pd.NaT}])
+    comparable_from = comparable_from or {}
     rows = []
     for column in [*features, "score"]:
-        reference_values = feature_frame(reference, [column])[column].to_numpy()
+        since = comparable_from.get(column)
+        compared = reference if since is None else reference[reference["event_at"] >= since]
+        common = {"reference_events": round(len(compared) * reference_scale),
+                  "comparable_from": pd.NaT if since is None else pd.Timestamp(since)}
         latest_values = feature_frame(latest, [column])[column].to_numpy()
+        latest_nulls = float(np.isnan(latest_values).mean())
+        if compared.empty:  # warming up: no reference to compare with yet
+            rows.append({"check_name": "distribution", "subject": column, "reference_value": None,
+                         "latest_value": float(np.nanmean(latest_values)) if (~np.isnan(latest_values)).any()
+                         else None, "psi": None, **common})
+            rows.append({"check_name": "null_rate", "subject": column, "reference_value": None,
+                         "latest_value": latest_nulls, "psi": None, **common})
+            continue
+        reference_values = feature_frame(compared, [column])[column].to_numpy()
         rows.append({"check_name": "distribution", "subject": column,
-                     "reference_value": float(np.nanmean(reference_values)) if len(reference_values) else None,
-                     "latest_value": float(np.nanmean(latest_values)) if len(latest_values) else None,
-                     "psi": psi(reference_values, latest_values)})
-        reference_nulls, latest_nulls = np.isnan(reference_values).mean(), np.isnan(latest_values).mean()
+                     "reference_value": float(np.nanmean(reference_values))
+                     if (~np.isnan(reference_values)).any() else None,
+                     "latest_value": float(np.nanmean(latest_values)) if (~np.isnan(latest_values)).any() else None,
+                     "psi": psi(reference_values, latest_values), **common})
+        reference_nulls = float(np.isnan(reference_values).mean())
         rows.append({"check_name": "null_rate", "subject": column,
-                     "reference_value": float(reference_nulls), "latest_value": float(latest_nulls),
-                     "psi": psi_from_shares([1 - reference_nulls, reference_nulls], [1 - latest_nulls, latest_nulls])})
+                     "reference_value": reference_nulls, "latest_value": latest_nulls,
+                     "psi": psi_from_shares([1 - reference_nulls, reference_nulls], [1 - latest_nulls, latest_nulls]),
+                     **common})
     hours = {name: max((frame["event_at"].max() - frame["event_at"].min()) / pd.Timedelta(hours=1), 1.0)
              if len(frame) else 1.0 for name, frame in (("reference", reference), ("latest", latest))}
+    common = {"reference_events": round(len(reference) * reference_scale), "comparable_from": pd.NaT}
     rows.append({"check_name": "source_mix", "subject": "all sources",
-                 "reference_value": float(len(reference) / hours["reference"]),
+                 "reference_value": float(len(reference) * reference_scale / hours["reference"]),
                  "latest_value": float(len(latest) / hours["latest"]),
-                 "psi": category_psi(reference[source_column], latest[source_column])})
+                 "psi": category_psi(reference[source_column], latest[source_column]), **common})
     for source in sorted(set(reference[source_column].dropna()) | set(latest[source_column].dropna())):
         rows.append({"check_name": "volume", "subject": source,
-                     "reference_value": float((reference[source_column] == source).sum() / hours["reference"]),
+                     "reference_value": float((reference[source_column] == source).sum() * reference_scale
+                                              / hours["reference"]),
                      "latest_value": float((latest[source_column] == source).sum() / hours["latest"]),
-                     "psi": None})
+                     "psi": None, **common})
     report = pd.DataFrame(rows)
     silent = (report["check_name"] == "volume") & (report["reference_value"] > 0) & (report["latest_value"] == 0)
     drifted = report["psi"].astype(float).fillna(0) > psi_threshold

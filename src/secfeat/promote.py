@@ -44,7 +44,7 @@ def recent_data(database: Path, since: pd.Timestamp, read_only: bool = True) -> 
 
 
 def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: float, daily_budget: int | None,
-               top_k: int) -> dict:
+               top_k: int, negative_sample_rate: float | None = None) -> dict:
     scores = ml.risk_scores(pipeline, events)
     figures = {f"score p{q * 100:g}": float(np.quantile(scores, q)) for q in SCORE_QUANTILES}
     figures["score max"] = float(scores.max())
@@ -56,7 +56,9 @@ def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: 
     figures["alerts per day"] = float(len(alerts) / events["event_at"].dt.floor("D").nunique())
     figures["_alerted_events"] = set(alerts["event_uid"])
     if len(labels):
-        metrics, _ = ml.evaluate(labels, ml.risk_scores(pipeline, labels), threshold, top_k)
+        # the training set's negatives are a sample: each weighs 1/rate, as in training's metrics
+        metrics, _ = ml.evaluate(labels, ml.risk_scores(pipeline, labels), threshold, top_k,
+                                 weights=ml.sample_weights(labels, negative_sample_rate))
         figures["roc auc"] = metrics["roc_auc"]
         figures["average precision"] = metrics["average_precision"]
         figures[f"precision at {top_k}"] = metrics[f"precision_at_{top_k}"]
@@ -70,7 +72,7 @@ def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: 
 
 def compare(database: Path, tracking_dir: Path, model_name: str, candidate: str, *, threshold: float,
             daily_budget: int | None, top_k: int, since: pd.Timestamp | None = None,
-            read_only: bool = True) -> Comparison:
+            read_only: bool = True, negative_sample_rate: float | None = None) -> Comparison:
     """Score the same logons and labels, after both versions' training
     windows unless `since` says otherwise, with the champion and the candidate."""
     versions = {"candidate": registry.describe_version(tracking_dir, model_name, candidate)}
@@ -92,7 +94,7 @@ def compare(database: Path, tracking_dir: Path, model_name: str, candidate: str,
                 "version": versions[role].version,
                 "algorithm": versions[role].params.get("algorithm", "?"),
                 "trained until": versions[role].train_until[:19],
-                **figures_of(pipeline, events, labels, threshold, daily_budget, top_k),
+                **figures_of(pipeline, events, labels, threshold, daily_budget, top_k, negative_sample_rate),
             }
     if len(comparison.figures) == 2:
         comparison.alerts_in_both = len(comparison.figures["champion"]["_alerted_events"]
@@ -134,13 +136,14 @@ def render(comparison: Comparison, model_name: str) -> str:
 
 def promote(database: Path, tracking_dir: Path, model_name: str, version: str | None, *, threshold: float,
             daily_budget: int | None = None, top_k: int, since: pd.Timestamp | None = None, apply: bool = False,
-            bootstrap: bool = False, out=print, read_only: bool = True) -> int:
+            bootstrap: bool = False, out=print, read_only: bool = True,
+            negative_sample_rate: float | None = None) -> int:
     """Print the comparison; move the champion alias when `apply`, or when
     `bootstrap` and there is no champion yet. Returns a process exit code."""
     versions = registry.registered_versions(tracking_dir, model_name)
     if not versions:
         out(f"error: no version of {model_name!r} is registered in {Path(tracking_dir).resolve()}: "
-            "train one with `dbt build --select ml_login_model_training`")
+            "train one with `secfeat train` (or `dbt build --selector training`)")
         return 2
     candidate = version or versions[-1]
     if candidate not in versions:
@@ -152,7 +155,7 @@ def promote(database: Path, tracking_dir: Path, model_name: str, version: str | 
         return 0
     out(render(compare(database, tracking_dir, model_name, candidate, threshold=threshold,
                        daily_budget=daily_budget, top_k=top_k,
-                       since=since, read_only=read_only), model_name))
+                       since=since, read_only=read_only, negative_sample_rate=negative_sample_rate), model_name))
     out("")
     if apply or (bootstrap and current is None):
         why = "asked with --yes" if apply else "first champion (--bootstrap)"

@@ -8,12 +8,15 @@ only ``secfeat promote`` (``set_champion``) moves it, and scoring loads
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from secfeat.ml import SKOPS_TRUSTED_TYPES, TrainedModel
+if TYPE_CHECKING:  # secfeat.ml imports scikit-learn: seconds a build with nothing to score need not spend
+    from secfeat.ml import TrainedModel
 
 EXPERIMENT_NAME = "secfeat"
 CHAMPION = "champion"
@@ -56,6 +59,8 @@ def log_and_register(model: TrainedModel, tracking_dir: str | Path, model_name: 
     feature definitions, and register it as a new version. Returns (run_id, version)."""
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
+
+    from secfeat.ml import SKOPS_TRUSTED_TYPES
 
     mlflow = _mlflow(tracking_dir)
     estimator = model.pipeline[-1]
@@ -143,12 +148,43 @@ def champion(tracking_dir: str | Path, model_name: str) -> RegisteredVersion | N
         return None
 
 
-def _no_champion_message(tracking_dir: str | Path, model_name: str) -> str:
+def champion_version(tracking_dir: str | Path, model_name: str) -> str | None:
+    """The champion's version number, read straight from the store's SQLite
+    file (milliseconds, where importing MLflow and opening its store takes
+    seconds): what a build with nothing new to score checks. None when there
+    is no champion; the store's own API (champion()) when the file does not
+    have the registry's alias table, e.g. a future schema."""
+    database = Path(tracking_dir).resolve() / "mlflow.db"
+    if not database.exists():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            rows = con.execute("select version from registered_model_aliases where name = ? and alias = ?",
+                               (model_name, CHAMPION)).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        current = champion(tracking_dir, model_name)
+        return current.version if current else None
+    return str(rows[0][0]) if rows else None
+
+
+def require_champion(tracking_dir: str | Path, model_name: str) -> str:
+    """champion_version, or NoChampionError saying what to run."""
+    version = champion_version(tracking_dir, model_name)
+    if version is None:
+        raise NoChampionError(no_champion_message(tracking_dir, model_name))
+    return version
+
+
+def no_champion_message(tracking_dir: str | Path, model_name: str) -> str:
     versions = registered_versions(tracking_dir, model_name)
     where = f"in the MLflow store {Path(tracking_dir).resolve()}"
     if not versions:
         return (f"No version of model {model_name!r} is registered {where}, so there is no champion to score with. "
-                "Train one (dbt build --select ml_login_model_training), compare it and promote it: "
+                "Train one (secfeat train, or dbt build --select ml_login_model_training), compare it and "
+                "promote it: "
                 f"secfeat promote --model {model_name} --yes")
     return (f"Model {model_name!r} has versions {', '.join(versions)} {where}, but none is the champion. "
             "Training never promotes by itself: compare the latest with "
@@ -159,7 +195,7 @@ def load_champion(tracking_dir: str | Path, model_name: str):
     """(pipeline, RegisteredVersion) of models:/<name>@champion; NoChampionError when there is none."""
     current = champion(tracking_dir, model_name)
     if current is None:
-        raise NoChampionError(_no_champion_message(tracking_dir, model_name))
+        raise NoChampionError(no_champion_message(tracking_dir, model_name))
     # by the version just resolved: a promotion in between cannot mislabel the scores
     return load_version(tracking_dir, model_name, current.version), current
 

@@ -12,7 +12,7 @@ import duckdb
 
 # the reports of the sections every build has: landing zone, OCSF, features
 _BASE_REPORTS = ("report_landing_by_source", "report_landing_by_reason", "report_ocsf_events_by_class",
-                 "report_feature_coverage", "report_training_labels_by_source")
+                 "report_feature_coverage")
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -81,18 +81,18 @@ def _print(con: duckdb.DuckDBPyConnection, top: int, out) -> int:
         f"from {coverage['logon_src_ips']:,} source IPs")
     say(f"feat_user_latest, feat_src_ip_latest: {coverage['latest_users']:,} users, "
         f"{coverage['latest_src_ips']:,} source IPs as of {coverage['latest_as_of_at']:%Y-%m-%d %H:%M} UTC")
-    for row in _read(con, "report_training_labels_by_source", "label_source"):
-        say(f"feat_login_training_set, {row['label_source']} labels: {row['labels']:,} "
-            f"({row['positive_labels']:,} positive)")
+    if _table_exists(con, "report_training_labels_by_source"):
+        for row in _read(con, "report_training_labels_by_source", "label_source"):
+            say(f"feat_login_training_set (last training run), {row['label_source']} labels: {row['labels']:,} "
+                f"({row['positive_labels']:,} positive)")
 
     if not _table_exists(con, "ml_login_model_training"):
-        say("\n(no model trained yet: build ml_login_model_training)")
-        return 0
-    if missing := _reports_missing(con, "report_model_training"):
-        say("\n" + missing)
-        return 0
-    say()
-    _print_model(con, say)
+        say("\n(no model trained in this warehouse yet: secfeat train)")
+    elif missing := _reports_missing(con, "report_model_training"):
+        say("\n(" + missing[1:-1].replace("dbt build --select reports", "secfeat train") + ")")
+    else:
+        say()
+        _print_model(con, say)
     if not _table_exists(con, "ml_login_alerts"):
         say("\n(no alerts yet: promote a champion with `secfeat promote`, then build ml_login_alerts)")
         return 0
@@ -126,11 +126,18 @@ def _fmt(value, digits: int = 3) -> str:
     return "n/a" if value is None or value != value else f"{value:.{digits}f}"
 
 
+def _time(value) -> str:
+    return "n/a" if value is None or value != value else f"{value:%Y-%m-%d %H:%M:%S}"
+
+
 def _print_model(con: duckdb.DuckDBPyConnection, say) -> None:
     run = _read(con, "report_model_training")[0]
-    say(f"== Model {run['model_name']}: this build trained v{run['model_version']} ({run['algorithm']}, "
-        f"features {run['feature_definitions_version'][:8]}) on labels {run['train_from']:%Y-%m-%d %H:%M} .. "
-        f"{run['train_until']:%Y-%m-%d %H:%M}")
+    say(f"== Model {run['model_name']}: the last training run registered v{run['model_version']} "
+        f"({run['algorithm']}, features {run['feature_definitions_version'][:8]}) on labels "
+        f"{run['train_from']:%Y-%m-%d %H:%M} .. {run['train_until']:%Y-%m-%d %H:%M}")
+    say(f"   it read {run['training_set_rows']:,} labels ({run['training_set_positives']:,} positive; negatives "
+        f"sampled at {run['negative_sample_rate']:g}, weighted back), events loaded through "
+        f"{_time(run['features_loaded_through'])}")
     say(f"   on the later period ({run['eval_rows']:,} labels, {run['eval_positives']:,} positive): "
         f"ROC AUC {_fmt(run['roc_auc'])}, precision at {run['evaluation_top_k']} {_fmt(run['precision_at_k'], 2)}, "
         f"incidents caught {_fmt(run['incident_recall'], 2)}")
@@ -145,7 +152,8 @@ def _print_alerts(overview: dict, alerts: list[dict], say, top: int) -> None:
         f"{overview['alert_days']} days at score >= {overview['threshold']}, "
         f"at most {budget if budget == budget and budget is not None else 'unlimited'} a day "
         f"(critical {overview['critical_alerts']}, high {overview['high_alerts']}, "
-        f"medium {overview['medium_alerts']}); top {top}:")
+        f"medium {overview['medium_alerts']}; {overview['rescored_alerts']} changed since first raised, "
+        f"{overview['withdrawn_alerts']} withdrawn); top {top}:")
     say(f"{'severity':<9}{'score':>7}  {'event at (UTC)':<17}{'user':<22}{'source ip':<17}{'src':<17}"
         f"{'fail1h':>7}{'fail24h':>8}{'users1h':>8}")
     for row in alerts[:max(top, 0)]:
@@ -190,6 +198,9 @@ def _print_monitoring(con: duckdb.DuckDBPyConnection, say) -> None:
         f"{window['reference_until']:%m-%d %H:%M} vs latest {window['latest_from']:%m-%d %H:%M} .. "
         f"{window['latest_until']:%m-%d %H:%M}; score PSI {_fmt(window['score_psi'])}; "
         f"{meta_alerts} meta-alert{'s' if meta_alerts != 1 else ''}")
+    if window["warming_up"]:
+        say(f"   not compared yet: {window['warming_up']} (features, or the score) whose windows were still filling "
+            f"all through the training window; all comparable from {window['comparable_from']:%Y-%m-%d %H:%M}")
     for row in _read(con, "report_monitoring_meta_alerts", "psi desc nulls last, check_name, subject"):
         say(f"   {row['check_name']} {row['subject']}: {row['meta_alert_reason']} (PSI {_fmt(row['psi'])}; "
             f"{_fmt(row['reference_value'])} -> {_fmt(row['latest_value'])})")

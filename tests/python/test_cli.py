@@ -66,3 +66,14 @@ def test_dbt_rejects_the_same_unknown_vars_the_project_declares():
     macro = (PROJECT_ROOT / "macros/dbt/reject_unknown_vars.sql").read_text()
     listed = re.search(r"set declared = \[(.*?)\]", macro, re.S).group(1)
     assert re.findall(r"'([a-z_0-9]+)'", listed) == list(project_vars(PROJECT_ROOT))
+
+
+def test_train_and_rescore_need_a_warehouse_and_known_vars(tmp_path, monkeypatch, capsys):
+    warehouse = tmp_path / "elsewhere.duckdb"
+    monkeypatch.setenv("SECFEAT_DUCKDB_PATH", str(warehouse))
+    for command in ("train", "rescore"):
+        assert main([command, "--project-dir", str(PROJECT_ROOT)]) == 2
+        assert str(warehouse) in capsys.readouterr().err
+    warehouse.touch()
+    assert main(["train", "--project-dir", str(PROJECT_ROOT), "--vars", "{training_negative_sample_raet: 1}"]) == 2
+    assert "did you mean training_negative_sample_rate" in capsys.readouterr().err

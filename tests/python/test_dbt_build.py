@@ -10,6 +10,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import raw_reference
@@ -101,13 +102,15 @@ def test_alerts_are_the_champions_one_per_user_and_day(demo_build):
 
     pipeline, champion = registry.load_champion(demo_build.vars["mlflow_tracking_dir"], "secfeat_login_risk")
     assert ml.pipeline_features(pipeline) == list(EVENT_FEATURES)
-    # a second run (partial parsing reuses the parsed project) must stamp its own invocation id
-    demo_build.run("run", "--select", "ml_login_alerts")
+    history = "select alert_id, status, dbt_invocation_id, last_changed_at, times_rescored from ml_login_alerts"
+    before = sorted(demo_build.query(history))
+    # a second run with nothing new scores nothing and changes no alert
+    demo_build.run("run", "--select", "ml_login_scores", "ml_login_alerts")
+    assert sorted(demo_build.query(history)) == before
     rows = demo_build.query("select event_uid, score, model_version, threshold, daily_budget, dbt_invocation_id, "
-                            "user_key, event_at::date from ml_login_alerts")
+                            "user_key, event_at::date from ml_login_alerts where status = 'raised'")
     assert rows, "the demo build raised no alerts"
     assert {row[2] for row in rows} == {champion.version}
-    assert {row[5] for row in rows} == {_last_invocation_id(demo_build)}
     assert len({(row[6], row[7]) for row in rows}) == len(rows)
     # the same selection, recomputed from the feature table with the champion loaded by alias
     events = demo_build.query_frame("select * from feat_authentication_events")
@@ -124,8 +127,10 @@ def test_retraining_registers_a_version_but_never_promotes(demo_build):
     tracking = demo_build.vars["mlflow_tracking_dir"]
     champion = registry.champion(tracking, "secfeat_login_risk").version
     demo_build.run("run", "--select", "ml_login_model_training", "tag:uses_champion")
-    (version,), = demo_build.query("select model_version from ml_login_model_training")
+    (version, invocation), = demo_build.query("select model_version, dbt_invocation_id from ml_login_model_training")
     assert int(version) > int(champion)
+    # a second run (partial parsing reuses the parsed project) must stamp its own invocation id
+    assert invocation == _last_invocation_id(demo_build)
     assert registry.champion(tracking, "secfeat_login_risk").version == champion
     assert {row[0] for row in demo_build.query("select model_version from ml_login_alerts")} == {champion}
 
@@ -133,8 +138,8 @@ def test_retraining_registers_a_version_but_never_promotes(demo_build):
 def test_scoring_without_a_champion_fails_and_says_what_to_run(demo_build, tmp_path):
     project = copy.copy(demo_build)
     project.vars = {**demo_build.vars, "mlflow_tracking_dir": str(tmp_path / "empty_mlruns")}
-    failures = project.attempt("run", "--select", "ml_login_alerts")
-    assert failures and "secfeat promote" in str(failures) and "ml_login_model_training" in str(failures)
+    failures = project.attempt("run", "--select", "ml_login_scores")
+    assert failures and "secfeat promote" in str(failures) and "secfeat train" in str(failures)
 
 
 def test_monitoring_compares_the_training_window_with_the_latest(demo_build):
@@ -150,10 +155,17 @@ def test_monitoring_compares_the_training_window_with_the_latest(demo_build):
     reference = events[events["event_at"].between(reference_from, reference_until)]
     latest = events[events["event_at"] > latest_from]
     assert latest_until == events["event_at"].max()
-    for feature in EVENT_FEATURES:  # the model's PSI is the function's on the same windows
+    compared = 0
+    for feature in EVENT_FEATURES:  # the model's PSI is the function's on the same windows, warm-up left out
+        kept = reference[reference["event_at"] >= distribution.loc[feature, "comparable_from"]]
+        if kept.empty:  # its windows never filled in the training window: not compared
+            assert pd.isna(distribution.loc[feature, "psi"]), feature
+            continue
+        compared += 1
         assert distribution.loc[feature, "psi"] == pytest.approx(ml.psi(
-            ml.feature_frame(reference, [feature])[feature].to_numpy(),
+            ml.feature_frame(kept, [feature])[feature].to_numpy(),
             ml.feature_frame(latest, [feature])[feature].to_numpy()))
+    assert compared
     meta = demo_build.query("select check_name, subject from ml_login_meta_alerts")
     over = rows[rows["is_meta_alert"]]
     assert sorted(meta) == sorted(zip(over["check_name"], over["subject"]))

@@ -28,6 +28,11 @@ PRIVILEGED_ROLE_UID_PATTERN = ":role/.*admin"
 RARE_PROCESS_MAX_DEVICES = 2
 WINDOWS = (timedelta(hours=1), timedelta(hours=24), timedelta(days=7), timedelta(days=30))
 MICROSECOND = timedelta(microseconds=1)
+LOADS_FROM = datetime(2027, 1, 1)
+# An incremental run joins each recomputed row to its window's events for an
+# entity with at most this many such rows, else runs window functions: the
+# streams take turns at every row joined, none, and a mix of the two.
+JOINED_PROBES_MAX = (1_000_000, 0, 2)
 
 INCREMENTAL_MODELS = ("int_process_launch_prevalence", "feat_user_authentication_events",
                       "feat_user_src_ip_authentication_events", "feat_src_ip_authentication_events")
@@ -44,7 +49,7 @@ class Stream:
     """OCSF rows per table, each with the batch it lands in."""
     rows: dict[str, list[dict]] = field(default_factory=lambda: {table: [] for table in INPUT_TABLES[:3]})
     batch_of: dict[str, int] = field(default_factory=dict)
-    ingested_at: list[datetime] = field(default_factory=list)
+    ingested_at: list[datetime] = field(default_factory=list)  # each batch's file time (may repeat)
     probes: list[dict] = field(default_factory=list)
 
     def landed(self, table: str, batch: int) -> list[dict]:
@@ -168,8 +173,30 @@ def late_launches_make_a_process_common() -> Stream:
     return stream
 
 
+def late_logon_older_than_the_longest_window() -> Stream:
+    """A logon that arrives 40 days late, older than every window: it counts
+    at its own time and in the window after it, and changes nothing later."""
+    at = ORIGIN + timedelta(hours=2)
+
+    def logon(uid: str, when: datetime, status: int = 2, ip: str = "10.0.0.1") -> dict:
+        return {"event_uid": uid, "activity_id": 1, "user_key": "alice", "src_endpoint_ip": ip,
+                "src_endpoint_location_country": "US", "status_id": status, "event_at": when,
+                "actor_user_name": None, "user_uid": None}
+
+    stream = Stream()
+    stream.rows["ocsf_authentication"] = [
+        logon("early", at), logon("edge", at + timedelta(days=7)), logon("inside", at + timedelta(hours=3)),
+        logon("recent", at + timedelta(days=40)), logon("now", at + timedelta(days=41)),
+        logon("late", at + timedelta(minutes=30), status=1, ip="10.0.0.2"),
+    ]
+    stream.batch_of = {"early": 0, "edge": 0, "inside": 0, "recent": 0, "now": 1, "late": 1}
+    stream.ingested_at = [at + timedelta(days=40, hours=1), at + timedelta(days=41, hours=1)]
+    return stream
+
+
 STREAM_CASES = {**{f"random-{seed}": lambda seed=seed: random_stream(seed) for seed in range(STREAMS)},
-                "late-launches-make-a-process-common": late_launches_make_a_process_common}
+                "late-launches-make-a-process-common": late_launches_make_a_process_common,
+                "late-logon-older-than-the-longest-window": late_logon_older_than_the_longest_window}
 
 
 # ---------------------------------------------------------------- the warehouse
@@ -185,7 +212,8 @@ def feature_project(tmp_path_factory) -> DbtProject:
         (landing / source).mkdir(parents=True)
     project = DbtProject(workdir, landing, as_of=AS_OF.isoformat(sep=" "),
                          privileged_role_uid_pattern=PRIVILEGED_ROLE_UID_PATTERN,
-                         rare_process_max_devices=RARE_PROCESS_MAX_DEVICES)
+                         rare_process_max_devices=RARE_PROCESS_MAX_DEVICES,
+                         training_negative_sample_rate=1)  # the training set labels every logon
     project.run("seed")
     project.run("run", "--exclude", "ml_login_model_training+", "tag:uses_champion+")
     return project
@@ -201,7 +229,9 @@ def _land(project: DbtProject, stream: Stream, batch: int) -> None:
     statements = []
     for table, rows in stream.rows.items():
         for row in stream.landed(table, batch):
-            values = {**row, "_ingested_at": stream.ingested_at[batch], "source_name": "test"}
+            # every load is strictly later than the one before, whatever the files' times
+            loaded_at = LOADS_FROM + batch * timedelta(minutes=1)
+            values = {**row, "_ingested_at": stream.ingested_at[batch], "_loaded_at": loaded_at, "source_name": "test"}
             statements.append((f"insert into {table} ({', '.join(values)}) values ({', '.join('?' * len(values))})",
                                list(values.values())))
     project.execute(statements)
@@ -214,6 +244,17 @@ def _event_rows(project: DbtProject) -> dict:
 
 def _prevalence_rows(project: DbtProject) -> dict:
     return dict(project.query("select event_uid, devices_launching_process_30d from int_process_launch_prevalence"))
+
+
+def _rows_an_arrival_changes(project: DbtProject, loaded_up_to) -> set[str]:
+    """The logons an incremental run of the user features may recompute: those
+    of an entity with a row loaded after `loaded_up_to` (the latest load the
+    model held), from that row's time to one longest window (7 days) later."""
+    rows = project.query("select event_uid, activity_kind, user_key, event_at, _loaded_at from int_user_activity_events")
+    arrivals = [(user, at) for _, _, user, at, loaded in rows if loaded_up_to is None or loaded > loaded_up_to]
+    return {uid for uid, kind, user, at, _ in rows if kind == "logon" and any(
+        user == arrived_user and arrived_at <= at < arrived_at + timedelta(days=7)
+        for arrived_user, arrived_at in arrivals)}
 
 
 def _reference(project: DbtProject) -> Reference:
@@ -231,10 +272,19 @@ def _first_difference(actual: dict, expected: dict) -> str:
 @pytest.mark.parametrize("case", list(STREAM_CASES))
 def test_a_stream_landed_in_batches_equals_full_refresh_and_brute_force(feature_project, case):
     project, stream = feature_project, STREAM_CASES[case]()
+    project.vars["incremental_joined_probes_max"] = JOINED_PROBES_MAX[list(STREAM_CASES).index(case) % 3]
     _reset(project)
     for batch in range(len(stream.ingested_at)):
         _land(project, stream, batch)
+        loaded_up_to, computed_up_to = project.query(
+            "select max(_loaded_at), max(_computed_at) from feat_user_authentication_events")[0] \
+            if batch else (None, None)
         project.run("run", "--select", *FEATURE_MODELS)
+        # cost what arrived: a run rewrites only the rows an arrival can change
+        recomputed = {uid for uid, in project.query(
+            "select event_uid from feat_user_authentication_events"
+            + ("" if computed_up_to is None else f" where _computed_at > '{computed_up_to}'"))}
+        assert recomputed == _rows_an_arrival_changes(project, loaded_up_to), f"after batch {batch}"
         reference = _reference(project)
         expected = reference.at_every_logon()
         actual = _event_rows(project)

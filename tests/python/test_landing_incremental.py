@@ -53,12 +53,12 @@ INGESTION = ("--select", "landing_lines+,group:ingestion", "--indirect-selection
 STAGING_MODELS = tuple(f"staging.{source['model']}" for source in contract.load()["sources"].values())
 OCSF_TABLES = tuple(f"ocsf_{ocsf_class}" for ocsf_class in OCSF_CLASS_MODELS)
 AUDIT_TABLES = ("landing_audit", "quarantine")
-# every table the ingestion models build; landing_lines without its load time,
-# the one column that is rightly the build's and not the landing zone's
+# every table the ingestion models build, without the load time: the one
+# column that is rightly the build's and not the landing zone's
 COMPARED = {
     "landing_lines": "select * exclude (loaded_at) from landing.landing_lines",
-    **{model: f"select * from {model}" for model in STAGING_MODELS},
-    **{table: f"select * from {table}" for table in OCSF_TABLES + AUDIT_TABLES},
+    **{model: f"select * exclude (_loaded_at) from {model}" for model in STAGING_MODELS + OCSF_TABLES},
+    **{table: f"select * from {table}" for table in AUDIT_TABLES},
 }
 MINUTE = 60 * 10**9  # in nanoseconds, as os.utime takes them
 

@@ -266,3 +266,121 @@ def test_an_empty_window_is_one_meta_alert_not_a_wall_of_psi():
     report = ml.drift_report(reference, reference.iloc[0:0], ["failed_logins_1h"], psi_threshold=0.2)
     assert report[["check_name", "meta_alert_reason"]].values.tolist() == [["volume", "no events in the latest window"]]
     assert report["psi"].isna().all()
+
+
+# ---------------------------------------------------------------- sampled negatives
+
+
+def test_sample_weights_count_each_kept_negative_for_the_ones_left_out():
+    rows = pd.DataFrame({"label_source": ["incident", "incident", "analyst_disposition", "analyst_disposition"],
+                         "is_positive": [True, False, True, False]})
+    assert ml.sample_weights(rows, 0.25).tolist() == [1.0, 4.0, 1.0, 1.0]  # analyst labels are all kept
+    assert ml.sample_weights(rows, 1) is None and ml.sample_weights(rows, None) is None
+    for rate in (0, 1.5, -0.1):
+        with pytest.raises(ValueError, match="training_negative_sample_rate"):
+            ml.sample_weights(rows, rate)
+
+
+def test_sampling_by_label_id_is_deterministic_monotone_and_near_its_rate():
+    labels = [f"event:{n:08x}" for n in range(20000)]
+    at_10, at_30 = ml.sampled_in(labels, 0.1), ml.sampled_in(labels, 0.3)
+    assert (ml.sampled_in(labels, 0.1) == at_10).all()
+    assert not (at_10 & ~at_30).any()  # a label kept at 0.1 is kept at 0.3: it keeps its fate
+    assert abs(at_10.mean() - 0.1) < 0.01 and abs(at_30.mean() - 0.3) < 0.015
+    assert ml.sampled_in(labels, 1.0).all()
+
+
+def test_weighted_metrics_equal_those_of_the_population_the_sample_stands_for():
+    rng = np.random.default_rng(5)
+    n = 400
+    positive = rng.random(n) < 0.15
+    scores = np.clip(np.where(positive, rng.normal(0.7, 0.2, n), rng.normal(0.35, 0.2, n)), 0, 1).round(3)
+    rows = pd.DataFrame({"is_positive": positive, "label_source": "incident",
+                         "incident_id": np.where(positive, "INC-" + (np.arange(n) % 7).astype(str), None),
+                         "technique": np.where(positive, "spray", None)})
+    weights = ml.sample_weights(rows, 0.25)
+    # the population: every kept negative four times over
+    repeats = weights.astype(int)
+    population = rows.loc[rows.index.repeat(repeats)].reset_index(drop=True)
+    population_scores = np.repeat(scores, repeats)
+    order = np.argsort(-population_scores, kind="stable")  # the population's ties: a negative's copies together
+    weighted, by_technique = ml.evaluate(rows, scores, threshold=0.6, top_k=40, weights=weights)
+    full, full_by_technique = ml.evaluate(population.iloc[order].reset_index(drop=True), population_scores[order],
+                                          threshold=0.6, top_k=40)
+    for metric in ("roc_auc", "average_precision", "alerts_at_threshold", "precision_at_threshold",
+                   "incident_recall", "positives"):
+        assert weighted[metric] == pytest.approx(full[metric]), metric
+    assert weighted["population_rows"] == len(population) and weighted["rows"] == n
+    assert weighted["precision_at_40"] == pytest.approx(full["precision_at_40"], abs=0.03)
+    assert by_technique["roc_auc"].iloc[0] == pytest.approx(full_by_technique["roc_auc"].iloc[0])
+    # unweighted, the sample's figures are not the population's
+    assert ml.evaluate(rows, scores, threshold=0.6, top_k=40)[0]["alerts_at_threshold"] < full["alerts_at_threshold"]
+
+
+def test_weighted_top_k_is_the_top_k_of_the_population():
+    scores = np.array([0.9, 0.8, 0.7, 0.6])
+    assert ml.weighted_top_k(scores, 2).tolist() == [0, 1]
+    # the second row stands for 3: the population's top 2 is row 0 and a copy of row 1
+    assert ml.weighted_top_k(scores, 2, [1, 3, 1, 1]).tolist() == [0, 1]
+    assert ml.weighted_top_k(scores, 5, [1, 3, 1, 1]).tolist() == [0, 1, 2]
+    assert ml.precision_at_k(np.array([1, 0, 1, 1]), scores, 4, [1, 3, 1, 1]) == pytest.approx(1 / 4)
+
+
+def test_training_on_sampled_negatives_weighted_keeps_scores_calibrated():
+    everything = labelled_rows(6000, seed=2).assign(label_source="incident")
+    everything["label_id"] = "event:" + everything.index.astype(str)
+    kept = everything["is_positive"].to_numpy() | ml.sampled_in(everything["label_id"], 0.2)
+    sample = everything[kept].reset_index(drop=True)
+    full = ml.train(everything, FEATURES, "logistic_regression", threshold=0.5)
+    weighted = ml.train(sample, FEATURES, "logistic_regression", threshold=0.5, negative_sample_rate=0.2)
+    unweighted = ml.train(sample, FEATURES, "logistic_regression", threshold=0.5)
+    mean = {name: ml.risk_scores(model.pipeline, everything).mean()
+            for name, model in (("full", full), ("weighted", weighted), ("unweighted", unweighted))}
+    # unweighted, a sample with a fifth of the negatives scores everything riskier
+    assert abs(mean["weighted"] - mean["full"]) < abs(mean["unweighted"] - mean["full"]) / 3
+    assert weighted.metrics["eval_population_rows"] > weighted.metrics["eval_rows"]
+
+
+# ---------------------------------------------------------------- warm-up
+
+
+def test_a_features_warm_up_is_its_window_and_that_of_what_it_is_built_on():
+    definitions = {"features": {
+        "user": [{"name": "failed_logins_1h", "window": "1 hour", "filter": "status_id = 2"},
+                 {"name": "rare_process_count_24h", "window": "24 hours",
+                  "filter": "activity_kind = 'process_launch' and is_rare_process"}],
+        "user, src_ip": [{"name": "is_new_src_ip_30d", "window": "30 days"}],
+        "src_ip": [],
+        "process": [{"name": "devices_launching_process_30d", "window": "30 days"}],
+    }}
+    assert ml.feature_warm_ups(definitions) == {
+        "failed_logins_1h": pd.Timedelta(hours=1), "rare_process_count_24h": pd.Timedelta(days=31),
+        "is_new_src_ip_30d": pd.Timedelta(days=30)}
+
+
+def test_the_drift_report_leaves_the_warm_up_out_of_the_reference():
+    rng = np.random.default_rng(8)
+    n = 4000  # two weeks
+    at = pd.date_range("2026-01-01", periods=n, freq="5min")
+    # a 7-day count filling up: low during the first week, steady after
+    filling = np.minimum((at - at[0]) / pd.Timedelta(days=7), 1.0) * 20
+    reference = pd.DataFrame({"event_at": at, "source_name": "okta", "successful_logins_7d": rng.poisson(filling),
+                              "failed_logins_1h": rng.poisson(1, n), "score": rng.random(n)})
+    latest = reference.tail(288).assign(event_at=lambda frame: frame["event_at"] + pd.Timedelta(days=2),
+                                        successful_logins_7d=rng.poisson(20, 288))
+    features = ["successful_logins_7d", "failed_logins_1h"]
+    everything = ml.drift_report(reference, latest, features, psi_threshold=0.2).set_index(["check_name", "subject"])
+    assert everything.loc[("distribution", "successful_logins_7d"), "is_meta_alert"]  # the warm-up alone
+    filled = at[0] + pd.Timedelta(days=7)
+    report = ml.drift_report(reference, latest, features, psi_threshold=0.2,
+                             comparable_from={"successful_logins_7d": filled, "score": filled + pd.Timedelta(days=9)})
+    checks = report.set_index(["check_name", "subject"])
+    row = checks.loc[("distribution", "successful_logins_7d")]
+    kept = reference[reference["event_at"] >= filled]
+    assert not row["is_meta_alert"] and row["reference_events"] == len(kept) and row["comparable_from"] == filled
+    assert row["psi"] == pytest.approx(ml.psi(kept["successful_logins_7d"].to_numpy(float),
+                                              latest["successful_logins_7d"].to_numpy(float)))
+    # no reference left after the score's warm-up: not compared, not an alert
+    score = checks.loc[("distribution", "score")]
+    assert pd.isna(score["psi"]) and score["reference_events"] == 0 and not score["is_meta_alert"]
+    assert checks.loc[("distribution", "failed_logins_1h"), "reference_events"] == n  # no warm-up given: all

@@ -12,8 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import DbtProject
+from conftest import PROJECT_ROOT, DbtProject
 from feature_reference import EVENT_FEATURES, USER_FEATURES, reference_of
+from secfeat import ml
+from secfeat.cli import project_vars
 
 pytestmark = pytest.mark.dbt
 
@@ -48,6 +50,8 @@ def _incidents(landing: Path) -> list[dict]:
 
 
 def test_training_rows_equal_the_reference_as_of_each_label_time(demo_build):
+    """Every positive and every analyst label, the negatives the hash keeps at
+    the default rate, each with the reference's values as of its label time."""
     reference = reference_of(demo_build)
     incidents = _incidents(Path(demo_build.vars["landing_dir"]))
     rows = _training_rows(demo_build)
@@ -55,11 +59,18 @@ def test_training_rows_equal_the_reference_as_of_each_label_time(demo_build):
     dispositions = {f"alert:{alert_id}": (user, ip, at, disposition) for alert_id, user, ip, at, disposition in
                     demo_build.query("select alert_id, lower(user_key), src_endpoint_ip, alerted_at, disposition "
                                      "from reference.analyst_dispositions")}
-    assert rows.keys() == logons.keys() | dispositions.keys()
 
     def in_incident(logon):
         return any(incident["start_at"] <= logon.at <= incident["end_at"] and incident["entity"] == (
             logon.user if incident["entity_type"] == "user" else logon.ip) for incident in incidents)
+
+    rate = float(project_vars(PROJECT_ROOT)["training_negative_sample_rate"])
+    assert rate < 1  # the default samples: else this test would not see the sampling
+    positives = {label for label, logon in logons.items() if in_incident(logon)}
+    negatives = sorted(logons.keys() - positives)
+    kept = {label for label, keep in zip(negatives, ml.sampled_in(negatives, rate)) if keep}
+    assert rows.keys() == positives | kept | dispositions.keys()
+    assert positives and abs(len(kept) / len(negatives) - rate) < 0.25 * rate
 
     positives = 0
     for label_id, row in rows.items():
@@ -81,7 +92,7 @@ def test_training_features_never_depend_on_events_after_the_label_time(demo_buil
     """Rebuild the training set from a warehouse that lost every event after a
     cutoff: each label at or before the cutoff must keep exactly its values.
     Analyst labels at random times (and exactly at events) join in."""
-    project = _copy_of(demo_build, tmp_path / "leakage")
+    project = _copy_of(demo_build, tmp_path / "leakage", training_negative_sample_rate=1)  # every logon
     rng = random.Random(4)
     event_times = [row[0] for row in project.query("select event_at from ocsf_authentication where activity_id = 1")]
     users = [row[0] for row in project.query("select distinct user_key from int_user_activity_events")]
@@ -102,6 +113,28 @@ def test_training_features_never_depend_on_events_after_the_label_time(demo_buil
         expected = {label: row for label, row in everything.items() if row["label_at"] <= cutoff}
         assert len(expected) > 1000 and sum(label.startswith("alert:") for label in expected) > 50
         assert {label: known_then.get(label) for label in expected} == expected, f"cutoff {cutoff}"
+
+
+def test_negatives_are_sampled_by_label_id_the_same_every_time(demo_build, tmp_path):
+    """The same rows on every build, a logon keeps its fate at a higher rate
+    (the rows of rate 0.1 are among those of 0.5), every positive is kept."""
+    project = _copy_of(demo_build, tmp_path / "sampling", training_negative_sample_rate=0.5)
+    labels = {}
+    for build in ("first", "again"):
+        project.run("run", "--select", "feat_login_training_set")
+        labels[build] = {label: positive for label, positive in project.query(
+            "select label_id, is_positive from feat_login_training_set")}
+    assert labels["first"] == labels["again"]
+    at_default = _training_rows(demo_build)
+    assert at_default.keys() <= labels["first"].keys()
+    assert {label for label, row in at_default.items() if row["is_positive"]} == {
+        label for label, positive in labels["first"].items() if positive}
+    negatives = [label for label, positive in labels["first"].items()
+                 if not positive and label.startswith("event:")]
+    assert ml.sampled_in(negatives, 0.5).all()
+    (logons,), = project.query("select count(*) from ml_login_incident_logons")
+    assert logons == sum(labels["first"].values()) - sum(
+        row["is_positive"] for label, row in at_default.items() if label.startswith("alert:"))
 
 
 def test_the_snapshot_records_what_the_warehouse_knew_when(demo_build, tmp_path):
