@@ -93,8 +93,8 @@ pytest: install
 
 # Figures, not a test, in .make/bench: the feature layer at 2M and 10M synthetic
 # logons against a hand-written query (full build, incremental hour, peak RSS)
-# and the demo warehouse's no-op scheduled build (bench/feature_scale.py, about
-# half an hour); then incremental against full builds of the ingestion models at
+# and the demo warehouse's no-op scheduled build (bench/feature_scale.py, 10-15
+# minutes); then incremental against full builds of the ingestion models at
 # the demo week and at four weeks (bench/landing_incremental.py, a few minutes).
 # One of them: make bench BENCH=features (or BENCH=landing); options for each:
 # FEATURES_BENCH_ARGS='--sizes 2000000', LANDING_BENCH_ARGS='--days 7'.

@@ -23,6 +23,8 @@ from secfeat import registry
 
 def model(dbt, session):
     _drop_leftover_temp_tables(session, dbt.this.identifier)
+    # after the scores: never two model loads in parallel (see registry.load_model)
+    dbt.ref("ml_login_scores")
     tracking_dir = dbt.config.get("mlflow_tracking_dir")
     model_name = dbt.config.get("login_model_name")
     # from the store's file: a build with nothing new spends milliseconds, not seconds of imports

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -200,8 +201,15 @@ def load_champion(tracking_dir: str | Path, model_name: str):
     return load_version(tracking_dir, model_name, current.version), current
 
 
+# dbt runs Python models in threads of one process, and CPython 3.11 parsing
+# in two threads at once can fail ("AST constructor recursion depth
+# mismatch"); loading a model parses a header per array, so one load at a time.
+_LOADING = threading.Lock()
+
+
 def load_model(tracking_dir: str | Path, uri: str):
-    return _mlflow(tracking_dir).sklearn.load_model(uri)
+    with _LOADING:
+        return _mlflow(tracking_dir).sklearn.load_model(uri)
 
 
 def load_version(tracking_dir: str | Path, model_name: str, version: str):
