@@ -166,33 +166,10 @@
                 on _rw_joined_probes._rw_probe_id = _rw_joined_values._rw_probe_id
         ),
 
-        -- an entity with many probes: window functions over its events, once
-        _rw_windowed as (
-            select
-                *,
-                {%- for feature in features %}
-                    {{ secfeat.rolling_window_aggregate(feature, '_rw_input_' ~ loop.index, entity_columns, '_rw_at_us') }}
-                    as {{ feature.name }}
-                    {%- if not loop.last %},{% endif %}
-                {%- endfor %}
-            from _rw_sized
-            where _rw_probe_count > {{ joined_probes_per_entity }}
-        ),
+    {%- endif %}
 
-        _rw_recomputed as (
-            select * from _rw_joined
-            union all
-            select {{ secfeat.star_except(helper_columns) }}
-            from _rw_windowed
-            where _rw_is_probe
-        )
-
-    select
-        *,
-        {{ secfeat.build_started_at() }} as _computed_at
-    from _rw_recomputed
-    {%- else %}
-
+    -- every row in a full build; in an incremental one, the rows of an entity
+    -- with many probes: window functions over its events, once
     _rw_windowed as (
         select
             *,
@@ -201,12 +178,28 @@
                 as {{ feature.name }}
                 {%- if not loop.last %},{% endif %}
             {%- endfor %}
-        from _rw_ordered
+        {%- if incremental %}
+            from _rw_sized
+            where _rw_probe_count > {{ joined_probes_per_entity }}
+        {%- else %}
+            from _rw_ordered
+        {%- endif %}
+    ),
+
+    _rw_recomputed as (
+        {%- if incremental %}
+            select * from _rw_joined
+            union all
+        {%- endif %}
+        select {{ secfeat.star_except(helper_columns) }}
+        from _rw_windowed
+        {%- if incremental %}
+            where _rw_is_probe
+        {%- endif %}
     )
 
     select
-        {{ secfeat.star_except(helper_columns) }},
+        *,
         {{ secfeat.build_started_at() }} as _computed_at
-    from _rw_windowed
-    {%- endif %}
+    from _rw_recomputed
 {%- endmacro %}

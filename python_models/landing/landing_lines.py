@@ -15,12 +15,12 @@ Jinja a post-hook needs.)
 
 import pyarrow as pa
 
-from secfeat import landing
+from secfeat import dbt_python, landing
 
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="delete+insert", unique_key="source_file")
-    _drop_leftover_temp_tables(session, dbt.this.identifier)
+    dbt_python.drop_leftover_temp_tables(session, dbt.this.identifier)
     ingested_versions, previous_load = {}, None
     if dbt.is_incremental:
         ingested_versions = dict(session.sql(
@@ -30,13 +30,3 @@ def model(dbt, session):
     loaded_at = landing.load_time(previous_load)
     # streamed: DuckDB reads the batches as they are made
     return pa.RecordBatchReader.from_batches(landing.SCHEMA, landing.record_batches(arrived, loaded_at))
-
-
-def _drop_leftover_temp_tables(session, identifier):
-    leftovers = session.sql(
-        "select table_name from duckdb_tables() where database_name = current_database() "
-        "and schema_name = current_schema() and starts_with(table_name, $prefix)",
-        params={"prefix": f"{identifier}__dbt_tmp"},
-    ).fetchall()
-    for (name,) in leftovers:
-        session.sql(f'drop table "{name}"')

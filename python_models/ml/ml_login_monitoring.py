@@ -18,11 +18,11 @@ and reads nothing else.
 
 import json
 
-from secfeat import registry
+from secfeat import dbt_python, registry
 
 
 def model(dbt, session):
-    _drop_leftover_temp_tables(session, dbt.this.identifier)
+    dbt_python.drop_leftover_temp_tables(session, dbt.this.identifier)
     # after the scores: never two model loads in parallel (see registry.load_model)
     dbt.ref("ml_login_scores")
     tracking_dir = dbt.config.get("mlflow_tracking_dir")
@@ -90,14 +90,3 @@ def model(dbt, session):
         monitoring_window_hours=latest_hours,
         dbt_invocation_id=dbt.invocation_id,
     )
-
-
-def _drop_leftover_temp_tables(session, identifier):
-    """As ml_login_scores does (a Python model's incremental temp table is never dropped)."""
-    leftovers = session.sql(
-        "select table_name from duckdb_tables() where database_name = current_database() "
-        "and schema_name = current_schema() and starts_with(table_name, $prefix)",
-        params={"prefix": f"{identifier}__dbt_tmp"},
-    ).fetchall()
-    for (name,) in leftovers:
-        session.sql(f'drop table "{name}"')

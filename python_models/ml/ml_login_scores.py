@@ -20,11 +20,11 @@ long history never holds it in memory.
 
 from datetime import datetime, timezone
 
-from secfeat import registry
+from secfeat import dbt_python, registry
 
 
 def model(dbt, session):
-    _drop_leftover_temp_tables(session, dbt.this.identifier)
+    dbt_python.drop_leftover_temp_tables(session, dbt.this.identifier)
     tracking_dir = dbt.config.get("mlflow_tracking_dir")
     model_name = dbt.config.get("login_model_name")
     # from the store's file: a build with nothing to score spends milliseconds, not seconds of imports
@@ -69,16 +69,3 @@ def model(dbt, session):
             "dbt_invocation_id": (pa.string(), dbt.invocation_id),
         },
     )
-
-
-def _drop_leftover_temp_tables(session, identifier):
-    """An incremental build of a dbt-duckdb Python model writes its new rows
-    to a table <identifier>__dbt_tmp<time> that it never drops (it takes it
-    for a temporary one): drop those the builds before left behind."""
-    leftovers = session.sql(
-        "select table_name from duckdb_tables() where database_name = current_database() "
-        "and schema_name = current_schema() and starts_with(table_name, $prefix)",
-        params={"prefix": f"{identifier}__dbt_tmp"},
-    ).fetchall()
-    for (name,) in leftovers:
-        session.sql(f'drop table "{name}"')
