@@ -45,15 +45,17 @@ install: $(INSTALLED)
 demo: install
 	$(BIN)/secfeat simulate --days $(DEMO_DAYS) --events-per-day $(DEMO_EVENTS_PER_DAY) --seed $(DEMO_SEED) \
 		--end $(DEMO_END) --out landing
-	$(DBT) build $(DBT_FLAGS) --vars "$(DEMO_VARS)" --exclude $(TRAINING) $(USES_CHAMPION)
+	$(BIN)/secfeat build --vars "$(DEMO_VARS)" --exclude $(TRAINING) $(USES_CHAMPION)
 	$(BIN)/secfeat train --vars "$(DEMO_VARS)"
 	$(BIN)/secfeat promote --bootstrap
-	$(DBT) build $(DBT_FLAGS) --vars "$(DEMO_VARS)" --select $(USES_CHAMPION)
+	$(BIN)/secfeat build --vars "$(DEMO_VARS)" --select $(USES_CHAMPION)
 	$(BIN)/secfeat summary --duckdb secfeat.duckdb
 
 # The scheduled build: what a cron or an orchestrator runs (never trains).
+# `secfeat build` is `dbt build`, then it publishes the warehouse for readers
+# (secfeat sql, secfeat.connect(), the DuckDB CLI on secfeat.published/current/).
 build: install
-	$(DBT) build $(DBT_FLAGS)
+	$(BIN)/secfeat build
 
 # Train and register a candidate version (compare and promote with secfeat promote).
 train: install
@@ -86,10 +88,15 @@ dbt-test: install
 	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) build $(DBT_FLAGS) --vars "$(TEST_VARS)" --select $(USES_CHAMPION)
 	# the scheduled build (the default selector), now that a champion exists: it must pass and never train
 	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) build $(DBT_FLAGS) --vars "$(TEST_VARS)"
+	# published for readers, who query it with the analyses compiled for it
+	$(BIN)/secfeat publish --duckdb $(TEST_DIR)/secfeat.duckdb --vars "$(TEST_VARS)"
+	$(BIN)/secfeat sql --duckdb $(TEST_DIR)/secfeat.duckdb --analysis top_users_by_failed_logins
 	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) docs generate $(DBT_FLAGS) --vars "$(TEST_VARS)" --target-path $(TEST_DIR)/docs
 
+# Two processes, a test file each at a time (a file's fixtures are built once).
+PYTEST_WORKERS ?= 2
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Figures, not a test, in .make/bench: the feature layer at 2M and 10M synthetic
 # logons against a hand-written query (full build, incremental hour, peak RSS)
@@ -112,4 +119,4 @@ constraints:
 	  .make/pins/bin/pip freeze --exclude-editable; } > constraints.txt
 
 clean:
-	rm -rf target logs .make secfeat.duckdb* landing mlruns
+	rm -rf target logs .make secfeat.duckdb* secfeat.published landing mlruns

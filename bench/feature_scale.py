@@ -257,8 +257,9 @@ def demo_steps(scratch: Scratch) -> tuple[list[tuple[str, list[str]]], str]:
     """The demo recipe's commands pointed at the scratch folder, and the dbt --vars its builds use.
     A command the bench does not know how to point elsewhere fails the bench, naming it."""
     recipe = demo_recipe()
-    # what a secfeat command of the flow is told the warehouse was built with: the first dbt command's --vars
-    first_vars = next((option(argv, "--vars") for argv in recipe if Path(argv[0]).name == "dbt"), None)
+    # what a secfeat command of the flow is told the warehouse was built with: the first build's --vars
+    first_vars = next((option(argv, "--vars") for argv in recipe
+                       if Path(argv[0]).name in ("dbt", "secfeat") and argv[1:2] == ["build"]), None)
     steps, build_vars = [], None
     for argv in recipe:
         tool, rest = Path(argv[0]).name, argv[1:]
@@ -278,6 +279,8 @@ def demo_steps(scratch: Scratch) -> tuple[list[tuple[str, list[str]]], str]:
                     rest = with_option(rest, name, value)
             if "--duckdb" not in rest:
                 raise Failed(f"demo step `secfeat {rest[0]}`: it takes no --duckdb; update bench/feature_scale.py")
+            if rest[0] == "build":
+                build_vars = option(rest, "--vars")
             steps.append((f"secfeat {rest[0]}", [str(BIN / "secfeat"), *rest]))
         else:
             raise Failed(f"the Makefile's demo recipe runs {shlex.join(argv)}: update bench/feature_scale.py")
@@ -313,9 +316,21 @@ def bench_demo(scratch: Scratch, found: dict) -> None:
         outcome = scratch.dbt(f"demo_build_{label}", ["build", *dbt_flags(), "--vars", build_vars, *extra])
         outcome["versions_before"], outcome["versions_after"] = before, registered_versions(scratch, build_vars)
         found[label] = outcome
+    found["publish"] = publish(scratch.warehouse)
     manifest = json.loads((scratch.target / "manifest.json").read_text())
     found["materialized"] = {uid: node["config"].get("materialized") for uid, node in manifest["nodes"].items()
                              if uid.startswith("model.")}
+
+
+def publish(warehouse: Path) -> dict:
+    """What publishing the warehouse for readers costs: the copy's time and size."""
+    from secfeat import warehouse as published
+
+    started = time.perf_counter()
+    build = published.publish(warehouse)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(published.published_root(warehouse))
+    return {"seconds": seconds, "bytes": build.manifest["bytes"]}
 
 
 # --- synthetic logons -----------------------------------------------------------------------------------------
@@ -549,6 +564,9 @@ def bench_size(size: int, base: Path, threads: int | None) -> dict:
         raise Failed(f"--select {' '.join(FEATURE_MODELS)} built {sorted(relations)}")
     found["full"] = full
 
+    print(f"-- {name}: publishing the warehouse for readers", flush=True)
+    found["publish"] = publish(scratch.warehouse)
+
     print(f"-- {name}: the hand-written query", flush=True)
     hand = run([sys.executable, str(Path(__file__).resolve()), "--hand-written", str(scratch.warehouse)],
                scratch.logs / "hand_written.log", scratch.env())
@@ -615,6 +633,10 @@ def scale_report(sizes: list[dict]) -> str:
         ["full build: models' elapsed time (s)", *cells(lambda f: f"{full_models(f):.1f}")],
         ["full build: models' execution times, summed (s)", *cells(lambda f: f"{model_time(f['full']):.1f}")],
         ["full build: dbt wall time (s)", *cells(lambda f: f"{f['full']['wall']:.1f}")],
+        ["publish for readers: copy of the warehouse (s)", *cells(lambda f: f"{f['publish']['seconds']:.1f}")],
+        ["publish: warehouse size (MB)", *cells(lambda f: f"{f['publish']['bytes'] / 1e6:,.0f}")],
+        ["publish / full build, models' elapsed (%)",
+         *cells(lambda f: f"{f['publish']['seconds'] / full_models(f):.1%}")],
         ["hand-written query (s)", *cells(lambda f: f"{hand(f):.1f}")],
         ["hand-written, process wall time (s)", *cells(lambda f: f"{f['hand_written']['wall']:.1f}")],
         ["full / hand-written, models' elapsed (goal <= 1.5x)",
@@ -693,6 +715,8 @@ def demo_report(demo: dict) -> str:
         ["load average (1 min) after", f"{full['load']:.1f}", f"{noop['load']:.1f}", ""],
         ["MLflow versions registered before", str(len(full["versions_before"])), str(len(noop["versions_before"])), ""],
         ["MLflow versions registered after", str(len(full["versions_after"])), str(len(noop["versions_after"])), ""],
+        ["publish for readers after it (s; MB copied)", "", f"{demo['publish']['seconds']:.1f}",
+         f"{demo['publish']['bytes'] / 1e6:,.0f} MB"],
     ]
     # where the time goes: models by materialization, then the other kinds of node
     kinds = {}

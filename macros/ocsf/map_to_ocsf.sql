@@ -26,6 +26,16 @@
     `events_per_record`: how many events a staged record stands for (sshd's
     "message repeated N times"); `event_index` (1..N) is then in scope of
     `event_key`.
+    With var pseudonymize_identifiers on, every column the contract marks
+    `pseudonymize` is written as its pseudonym (pseudonymize_identifier), an
+    event's free text with the record's own identifiers replaced
+    (replace_identifiers_in_text; a record that is no event has no text), and
+    raw_line only for quarantined records (the quarantine shows it); the checks
+    and event_key read the record as it is. A build that would add rows under
+    another key than the one recorded fails. With var retention_days set,
+    records past retention (staging_retention_time) are not staged, and
+    post-hooks delete the rows that aged past it since and mark the file
+    versions left without rows.
 -#}
 {% macro map_to_ocsf(
     source_name, relation, event_key, columns,
@@ -39,6 +49,20 @@
         ) }}
     {%- endif -%}
     {%- set classes = contract.sources[source_name].classes -%}
+    {{ config(post_hook=[
+        "{{ secfeat.delete_past_retention(secfeat.staging_retention_time()) }}",
+        "{{ secfeat.mark_files_past_retention('" ~ source_name ~ "') }}",
+    ]) }}
+    {#- staged only under the key recorded there: it fails on a change, and so
+        does a build that adds to this model without it -#}
+    {%- set key_fingerprint = ref('stg_pseudonymization__key_fingerprint') -%}
+    {%- if execute and is_incremental() -%}
+        {%- set recorded = none -%}
+        {%- if adapter.get_relation(key_fingerprint.database, key_fingerprint.schema, key_fingerprint.identifier) -%}
+            {%- set recorded = run_query('select key_fingerprint from ' ~ key_fingerprint).columns[0].values() | first -%}
+        {%- endif -%}
+        {{ secfeat.check_pseudonymization_key(recorded, secfeat.pseudonymization_key_fingerprint()) }}
+    {%- endif -%}
     {%- set contract_columns = secfeat.ocsf_source_columns(source_name) -%}
     {%- set derived = ['event_uid', 'category_uid', 'type_uid', 'metadata_version'] -%}
     {%- for name in columns -%}
@@ -105,6 +129,33 @@
         }) -%}
     {%- endif -%}
 
+    {#- identifier column -> its pseudonym, computed once below; free text is
+        scrubbed of them, emails before the user names inside them -#}
+    {%- set pseudonymize = var('pseudonymize_identifiers') -%}
+    {%- set identifier_kinds = {} -%}
+    {%- set text_columns = [] -%}
+    {%- set text_identifiers = [] -%}
+    {%- if pseudonymize -%}
+        {%- for kind in ['email', 'full_name', 'user_name', 'ip', 'uid', 'path', 'text'] -%}
+            {%- for name in columns if contract.columns[name].get('pseudonymize') == kind -%}
+                {%- if kind == 'text' -%}
+                    {%- do text_columns.append(name) -%}
+                {%- else -%}
+                    {%- do identifier_kinds.update({name: kind}) -%}
+                {%- endif -%}
+                {%- if kind in ['email', 'full_name', 'user_name', 'ip'] -%}
+                    {%- do text_identifiers.append(['cast(' ~ mapped[name] ~ ' as varchar)', '_pseudonym__' ~ name]) -%}
+                {%- endif -%}
+                {%- if kind == 'ip' -%}
+                    {#- reverse DNS names spell an IPv4 address with dashes: 113-160-1-2.isp.example -#}
+                    {%- do text_identifiers.append([
+                        "replace(cast(" ~ mapped[name] ~ " as varchar), '.', '-')", '_pseudonym__' ~ name,
+                    ]) -%}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+
     {%- set class_uid_sql = '(' ~ mapped.class_uid ~ ')' -%}
     select
         -- routing and lineage
@@ -117,7 +168,12 @@
         _loaded_at,
         _quarantine_reason,
         _ignored_reason,
+        {%- if pseudonymize %}
+        -- kept for the quarantine only: the raw text is not pseudonymized
+        case when _quarantine_reason is not null then raw_line end as raw_line,
+        {%- else %}
         raw_line,
+        {%- endif %}
 
         -- every class
         -- a null key part stands as \N, so keys differing only in which part is null never collide
@@ -138,6 +194,14 @@
         cast({{ class_uid_sql }} * 100 + ({{ mapped.activity_id }}) as {{ type }}) as type_uid,
             {%- elif name == 'metadata_version' %}
         '{{ contract.ocsf_version }}' as metadata_version,
+            {%- elif name in text_columns %}
+        -- only an event's: a record that is none may name others (sshd's "session closed for user x")
+        case when _quarantine_reason is null and _ignored_reason is null then cast(
+            {{ secfeat.replace_identifiers_in_text('cast(' ~ mapped[name] ~ ' as varchar)', text_identifiers) }}
+            as {{ type }}
+        ) end as {{ name }},
+            {%- elif name in identifier_kinds %}
+        cast(_pseudonym__{{ name }} as {{ type }}) as {{ name }},
             {%- elif name in mapped %}
         cast({{ mapped[name] }} as {{ type }}) as {{ name }},
             {%- else %}
@@ -145,6 +209,16 @@
             {%- endif %}
         {%- endfor %}
     from (
+    {%- if identifier_kinds %}
+    -- each identifier's pseudonym, once: its column and the free text use it
+    select
+        *,
+        {%- for name, kind in identifier_kinds.items() %}
+        {{ secfeat.pseudonymize_identifier('cast(' ~ mapped[name] ~ ' as varchar)', kind) }} as _pseudonym__{{ name }}
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from (
+    {%- endif %}
         select
             *,
             {%- for verdict in ['quarantine', 'ignore'] %}
@@ -178,4 +252,10 @@
             from {{ relation }}
         ) as checked
     ) as verdicts
+    {%- if identifier_kinds %}
+    ) as pseudonymized
+    {%- endif %}
+    {%- if secfeat.retention_cutoff() is not none %}
+    where not {{ secfeat.is_past_retention(secfeat.staging_retention_time()) }}
+    {%- endif %}
 {%- endmacro %}

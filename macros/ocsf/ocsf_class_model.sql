@@ -9,12 +9,14 @@
     its folder) holds, and those whose row came from a file version that is
     gone (a rewritten file), choosing each one's first landing again among all
     staged rows; an event left with no staged row at all is deleted after the
-    insert.
+    insert. With var retention_days set, events past retention are not
+    selected, and a post-hook deletes those that aged past it since.
 -#}
 {% macro ocsf_class_model(ocsf_class) -%}
     {{ config(post_hook=[
         "delete from {{ this }} where _source_file_version not in "
-        ~ "(select distinct source_file_version from {{ ref('landing_lines') }})"
+        ~ "(select distinct source_file_version from {{ ref('landing_lines') }})",
+        "{{ secfeat.delete_past_retention('event_at') }}",
     ]) }}
     {%- set contract = secfeat.ocsf_contract() -%}
     {%- set class = contract.classes[ocsf_class] -%}
@@ -24,6 +26,10 @@
     {%- set caption_columns = secfeat.ocsf_caption_columns() -%}
     {%- set is_staged_event = '_quarantine_reason is null and _ignored_reason is null and class_uid = '
         ~ class.class_uid -%}
+    {%- if secfeat.retention_cutoff() is not none -%}
+        {#- staging drops them too, but a build may refresh this model and not staging -#}
+        {%- set is_staged_event = is_staged_event ~ ' and not ' ~ secfeat.is_past_retention('event_at') -%}
+    {%- endif -%}
     with
     {%- if is_incremental() %}
     -- per landing folder, the latest load this model has taken rows from

@@ -29,7 +29,11 @@ lineage:
 # Every column of every class, once. `captions`: the OCSF enum (0 Unknown and
 # 99 Other are added to every enum but class and category); `caption` names
 # the column the class models derive from it. `required` and
-# `accepted_values` become the class models' data tests.
+# `accepted_values` become the class models' data tests. `pseudonymize`: what
+# kind of personal identifier the column holds, which map_to_ocsf replaces by
+# a keyed hash when var pseudonymize_identifiers is on (pseudonymize_identifier:
+# user_name, email, full_name, ip, uid, path; text: free text, scrubbed of the
+# record's own identifiers).
 columns:
   event_uid: {type: varchar}
   class_uid: {type: integer, ocsf: class_uid}
@@ -50,33 +54,33 @@ columns:
     caption: status
     captions: {1: Success, 2: Failure}
   status_code: {type: varchar, ocsf: status_code}
-  status_detail: {type: varchar, ocsf: status_detail}
-  message: {type: varchar, ocsf: message}
+  status_detail: {type: varchar, ocsf: status_detail, pseudonymize: text}
+  message: {type: varchar, ocsf: message, pseudonymize: text}
   event_at: {type: timestamp}
   metadata_uid: {type: varchar, ocsf: metadata.uid}
   metadata_event_code: {type: varchar, ocsf: metadata.event_code}
   metadata_product_name: {type: varchar, ocsf: metadata.product.name, required: true}
   metadata_product_vendor_name: {type: varchar, ocsf: metadata.product.vendor_name}
   metadata_version: {type: varchar, ocsf: metadata.version}
-  user_name: {type: varchar, ocsf: user.name}
-  user_uid: {type: varchar, ocsf: user.uid}
+  user_name: {type: varchar, ocsf: user.name, pseudonymize: user_name}
+  user_uid: {type: varchar, ocsf: user.uid, pseudonymize: uid}
   user_domain: {type: varchar, ocsf: user.domain}
-  user_email_addr: {type: varchar, ocsf: user.email_addr}
-  user_full_name: {type: varchar, ocsf: user.full_name}
+  user_email_addr: {type: varchar, ocsf: user.email_addr, pseudonymize: email}
+  user_full_name: {type: varchar, ocsf: user.full_name, pseudonymize: full_name}
   user_type_id:
     type: integer
     ocsf: user.type_id
     caption: user_type
     captions: {1: User, 2: Admin, 3: System, 4: Service}
-  actor_user_name: {type: varchar, ocsf: actor.user.name}
-  actor_user_uid: {type: varchar, ocsf: actor.user.uid}
+  actor_user_name: {type: varchar, ocsf: actor.user.name, pseudonymize: user_name}
+  actor_user_uid: {type: varchar, ocsf: actor.user.uid, pseudonymize: uid}
   actor_user_domain: {type: varchar, ocsf: actor.user.domain}
   actor_user_type: {type: varchar, ocsf: actor.user.type}
   actor_user_account_uid: {type: varchar, ocsf: actor.user.account.uid}
   actor_user_credential_uid: {type: varchar, ocsf: actor.user.credential_uid}
   actor_session_is_mfa: {type: boolean, ocsf: actor.session.is_mfa}
   actor_session_uid_alt: {type: varchar, ocsf: actor.session.uid_alt}
-  src_endpoint_ip: {type: varchar, ocsf: src_endpoint.ip}
+  src_endpoint_ip: {type: varchar, ocsf: src_endpoint.ip, pseudonymize: ip}
   src_endpoint_port: {type: integer, ocsf: src_endpoint.port}
   src_endpoint_hostname: {type: varchar, ocsf: src_endpoint.hostname}
   src_endpoint_domain: {type: varchar, ocsf: src_endpoint.domain}
@@ -100,7 +104,7 @@ columns:
   # the caption of auth_protocol_id; the vendor's own name only for Unknown and Other
   auth_protocol: {type: varchar, ocsf: auth_protocol, caption_of: auth_protocol_id}
   logon_process_name: {type: varchar}
-  session_uid: {type: varchar, ocsf: session.uid}
+  session_uid: {type: varchar, ocsf: session.uid, pseudonymize: uid}
   session_uid_alt: {type: varchar, ocsf: session.uid_alt}
   is_mfa: {type: boolean, ocsf: is_mfa}
   is_remote: {type: boolean, ocsf: is_remote}
@@ -115,13 +119,13 @@ columns:
   process_pid: {type: bigint, ocsf: process.pid}
   process_name: {type: varchar, ocsf: process.name}
   process_file_name: {type: varchar, ocsf: process.file.name}
-  process_file_path: {type: varchar, ocsf: process.file.path}
+  process_file_path: {type: varchar, ocsf: process.file.path, pseudonymize: path}
   process_file_type_id: {type: integer, ocsf: process.file.type_id}
-  process_cmd_line: {type: varchar, ocsf: process.cmd_line}
+  process_cmd_line: {type: varchar, ocsf: process.cmd_line, pseudonymize: text}
   parent_process_pid: {type: bigint, ocsf: process.parent_process.pid}
   parent_process_name: {type: varchar, ocsf: process.parent_process.name}
   parent_process_file_name: {type: varchar, ocsf: process.parent_process.file.name}
-  parent_process_file_path: {type: varchar, ocsf: process.parent_process.file.path}
+  parent_process_file_path: {type: varchar, ocsf: process.parent_process.file.path, pseudonymize: path}
   parent_process_file_type_id: {type: integer, ocsf: process.parent_process.file.type_id}
   launch_type_id:
     type: integer
@@ -133,7 +137,7 @@ columns:
   api_service_name: {type: varchar, ocsf: api.service.name}
   api_request_uid: {type: varchar, ocsf: api.request.uid}
   api_response_error: {type: varchar, ocsf: api.response.error}
-  api_response_message: {type: varchar, ocsf: api.response.message}
+  api_response_message: {type: varchar, ocsf: api.response.message, pseudonymize: text}
   http_request_user_agent: {type: varchar, ocsf: http_request.user_agent}
   cloud_provider: {type: varchar, ocsf: cloud.provider}
   cloud_region: {type: varchar, ocsf: cloud.region}

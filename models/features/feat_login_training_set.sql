@@ -19,6 +19,12 @@
         "var training_negative_sample_rate must be in (0, 1], got " ~ var('training_negative_sample_rate')
     ) }}
 {%- endif %}
+{%- set analyst_user_key = 'lower(user_key)' -%}
+{%- set analyst_src_endpoint_ip = 'src_endpoint_ip' -%}
+{%- if var('pseudonymize_identifiers') -%}
+    {%- set analyst_user_key = secfeat.pseudonymize_identifier('user_key', 'user_name') -%}
+    {%- set analyst_src_endpoint_ip = secfeat.pseudonymize_identifier('src_endpoint_ip', 'ip') -%}
+{%- endif %}
 with incident_logons as (
     select * from {{ ref('ml_login_incident_logons') }}
 ),
@@ -62,13 +68,18 @@ analyst_labels as (
         'alert:' || alert_id as label_id,
         'analyst_disposition' as label_source,
         null::varchar as event_uid,
-        lower(user_key) as user_key,
-        src_endpoint_ip,
+        -- the case tool names people and addresses in plain: keyed as the features key them
+        {{ analyst_user_key }} as user_key,
+        {{ analyst_src_endpoint_ip }} as src_endpoint_ip,
         alerted_at as label_at,
         disposition = 'true_positive' as is_positive,
         null::varchar as incident_id,
         null::varchar as technique
     from {{ ref('analyst_dispositions') }}
+    {%- if secfeat.retention_cutoff() is not none %}
+        -- past retention the events their features come from are gone
+        where not {{ secfeat.is_past_retention('alerted_at') }}
+    {%- endif %}
 ),
 
 labels as (

@@ -4,6 +4,7 @@
         unique_key='event_uid',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook="{{ secfeat.delete_past_retention('event_at') }}",
     )
 }}
 {#- The user's features at every logon. Incremental by load time; late

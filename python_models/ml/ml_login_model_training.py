@@ -6,7 +6,12 @@ Tagged training: the scheduled build (selectors.yml) leaves it out; it runs
 when asked, with `secfeat train` (or `dbt build --selector training`).
 
 Returns one row describing the run and the data it saw (also logged to
-MLflow as params); MLflow logging is the only side effect.
+MLflow as params); MLflow logging is the only side effect. That row is the
+warehouse's record of the version: dbt commits it after MLflow registered
+the version, so a training killed in between leaves a version no row names.
+Each training first settles the versions earlier ones left against the row
+they replace (registry.reconcile_versions): a version never recorded is
+flagged and never promoted by default.
 """
 
 import json
@@ -42,6 +47,8 @@ def model(dbt, session):
                 **{key: "" if value is None else str(value) for key, value in seen.items()}},
         tags={"dbt_invocation_id": dbt.invocation_id, "feature_definitions_version": definitions_version},
         feature_definitions=definitions_json,
+        warehouse=warehouse_path(session, dbt.this),
+        warehouse_record=recorded_before(session, dbt.this, model_name),
     )
     metrics = trained.metrics
     return pd.DataFrame([{
@@ -64,6 +71,25 @@ def model(dbt, session):
         "incident_recall": metrics.get("eval_incident_recall"),
         "alerts_at_threshold": int(round(metrics.get("eval_alerts_at_threshold", 0))),
     }])
+
+
+def warehouse_path(session, this) -> str:
+    """The DuckDB file this build writes (the store names the warehouse that records a version by it)."""
+    (path,), = session.execute("select path from duckdb_databases() where database_name = ?",
+                               [this.database]).fetchall()
+    return path
+
+
+def recorded_before(session, this, model_name: str) -> tuple[str, str] | None:
+    """(model_version, mlflow_run_id) of the row this run replaces: what the
+    warehouse recorded last, still there until dbt commits this run's row."""
+    (exists,), = session.execute("select count(*) from duckdb_tables() where database_name = ? and schema_name = ? "
+                                 "and table_name = ?", [this.database, this.schema, this.identifier]).fetchall()
+    if not exists:
+        return None
+    rows = session.execute(f"select model_version, mlflow_run_id from {this} where model_name = ?",
+                           [model_name]).fetchall()
+    return (str(rows[0][0]), rows[0][1]) if rows else None
 
 
 def data_seen(training_set: pd.DataFrame, negative_sample_rate: float, loaded_through) -> dict:

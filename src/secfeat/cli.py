@@ -6,13 +6,16 @@ import argparse
 import difflib
 import json
 import os
+import re
 import shutil
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 
 from secfeat.simulate import SOURCES, SimulationConfig, default_end, simulate
+from secfeat.warehouse import default_warehouse
 
 MANIFEST = "_simulation.json"
 
@@ -58,11 +61,6 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from secfeat.summary import print_summary
 
     return print_summary(args.duckdb, top=args.top)
-
-
-def default_warehouse() -> Path:
-    """The warehouse dbt builds: SECFEAT_DUCKDB_PATH, as profiles/profiles.yml reads it."""
-    return Path(os.environ.get("SECFEAT_DUCKDB_PATH") or "secfeat.duckdb")
 
 
 class UnknownVar(ValueError):
@@ -112,7 +110,8 @@ def cmd_promote(args: argparse.Namespace) -> int:
         return promote(args.duckdb, tracking_dir, model_name, args.version, threshold=threshold,
                        daily_budget=budget, top_k=top_k,
                        since=args.since, apply=args.yes, bootstrap=args.bootstrap,
-                       negative_sample_rate=defaults.get("training_negative_sample_rate"))
+                       negative_sample_rate=defaults.get("training_negative_sample_rate"),
+                       allow_unrecorded=args.allow_unrecorded)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -147,10 +146,10 @@ def _failed(result) -> bool:
 
 
 def _query(database: Path, sql: str) -> list[dict]:
-    import duckdb
+    from secfeat.warehouse import connect_build
 
-    # read-write, as the dbt of this process opened it (DuckDB shares one instance per configuration)
-    con = duckdb.connect(str(database))
+    # read-write, as the dbt of this process opened it
+    con = connect_build(database)
     try:
         relation = con.sql(sql)
         return [dict(zip(relation.columns, row)) for row in relation.fetchall()]
@@ -179,7 +178,158 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"On the later period: ROC AUC {'n/a' if auc is None or auc != auc else f'{auc:.3f}'}, "
           f"{run['eval_rows']:,} labels. Not promoted: compare it with "
           f"`secfeat promote --version {run['model_version']}`, promote it by adding --yes.")
+    return _publish(args, "train")
+
+
+def _compiled_analyses(args: argparse.Namespace, into: Path) -> Path | None:
+    """Compile analyses/ for the build about to be published (their SQL uses
+    the macros, so only dbt renders it): `secfeat sql --analysis` runs them
+    against that build with no dbt and no lock. None when compiling failed."""
+    # the build's own target and log paths: compiling reuses its parse
+    dbt_args = getattr(args, "dbt_args", [])
+    paths = [part for flag, value in zip(dbt_args, dbt_args[1:]) if flag in ("--target-path", "--log-path")
+             for part in (flag, value)]
+    result = _run_dbt(args, ["compile", "--select", "resource_type:analysis", "--quiet", *paths])
+    if isinstance(result, int) or not result.success:
+        print("warning: analyses/ did not compile; this build is published without them", file=sys.stderr)
+        return None
+    into.mkdir(parents=True, exist_ok=True)
+    for node_result in result.result.results:
+        node = node_result.node
+        if node.resource_type == "analysis" and node.compiled_code:
+            (into / f"{node.name}.sql").write_text(node.compiled_code.strip() + "\n")
+    return into
+
+
+def _publish(args: argparse.Namespace, what: str) -> int:
+    """Publish the warehouse after a successful build (secfeat.warehouse)."""
+    from secfeat import warehouse
+
+    with tempfile.TemporaryDirectory(prefix="secfeat-analyses-") as scratch:
+        analyses = _compiled_analyses(args, Path(scratch) / "analyses")
+        print(f"Publishing {args.duckdb} for readers", flush=True)
+        published = warehouse.publish(args.duckdb, compiled_analyses=analyses,
+                                      note={"published_after": what, "vars": args.vars or ""})
+    manifest = published.manifest
+    print(f"Published build {published.build_id} ({len(manifest['tables'])} tables, "
+          f"{manifest['bytes'] / 1e6:,.0f} MB) in {manifest['publish_seconds']:.1f}s: "
+          f"{published.database} (secfeat sql, secfeat.connect())")
     return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """`dbt build` with any of its arguments (the scheduled build by default:
+    selectors.yml), then, when every model and test passed, publish the
+    warehouse for readers. A failed build publishes nothing: readers keep the
+    last good build."""
+    result = _run_dbt(args, ["build", *args.dbt_args])
+    if isinstance(result, int):
+        return result
+    if _failed(result):
+        print("not published: readers keep the last good build", file=sys.stderr)
+        return 1
+    return _publish(args, "build " + " ".join(args.dbt_args))
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Publish the warehouse as it is (after a plain `dbt build`, say)."""
+    if not args.duckdb.exists():
+        print(f"error: no warehouse at {args.duckdb}: build it first (secfeat build)", file=sys.stderr)
+        return 2
+    return _publish(args, "publish")
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """Run a query against the published build: never blocked by a running
+    build, never blocking it. Parameters are bound, never pasted into the SQL:
+    `--param user=o'brien` is `$user` in the query."""
+    import duckdb
+
+    from secfeat import warehouse
+
+    try:
+        params = dict(_parse_param(text) for text in args.param)
+        build, con = warehouse.open_current(args.duckdb)
+    except (ValueError, warehouse.NothingPublished) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        sql = _query_text(args, build)
+        named = _bind(con, sql, params)
+        if args.format == "table":
+            relation = con.sql(sql, params=named)
+            if relation is not None:  # None: a statement with no result
+                relation.show(max_rows=args.max_rows)
+        else:
+            _print_rows(con.execute(sql, named), args.format)
+    except (ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except duckdb.Error as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    return 0
+
+
+def _bind(con, sql: str, params: dict[str, str]) -> dict[str, str] | None:
+    """--param values, bound both ways a query may read them: $name, and
+    getvariable('name') (what analyses use: it lints, and works in any
+    DuckDB client after `set variable`). A variable the query reads but no
+    --param gives is an error, not a silent null."""
+    missing = sorted(set(re.findall(r"getvariable\(\s*'(\w+)'\s*\)", sql)) - params.keys())
+    if missing:
+        raise ValueError(f"the query reads {', '.join(missing)}: give --param {missing[0]}=...")
+    for name, value in params.items():
+        con.execute(f"set variable {name} = ?", [value])  # name: an identifier (_parse_param)
+    named = {name: value for name, value in params.items() if re.search(rf"\${name}\b", sql)}
+    return named or None
+
+
+def _parse_param(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.isidentifier():
+        raise ValueError(f"--param takes name=value, got {text!r}")
+    return name, value
+
+
+def _query_text(args: argparse.Namespace, build) -> str:
+    if args.analysis:
+        path = build.analyses / f"{args.analysis}.sql"
+        if not path.exists():
+            known = sorted(p.stem for p in build.analyses.glob("*.sql")) if build.analyses.is_dir() else []
+            raise ValueError(f"no analysis {args.analysis!r} in the published build {build.build_id} "
+                             f"(it has: {', '.join(known) or 'none'})")
+        return path.read_text()
+    if args.file:
+        return args.file.read_text()
+    if not args.query:
+        raise ValueError("give a query, --file or --analysis")
+    return args.query
+
+
+def _print_rows(result, output_format: str) -> None:
+    """csv, or json (one array of objects, timestamps as ISO text), a batch at a time."""
+    columns = [column[0] for column in result.description]
+    if output_format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        while rows := result.fetchmany(10_000):
+            writer.writerows(rows)
+        return
+    separator = "["
+    while rows := result.fetchmany(10_000):
+        for row in rows:
+            sys.stdout.write(separator + json.dumps(dict(zip(columns, row)), default=_json_text))
+            separator = ",\n"
+    sys.stdout.write("[]\n" if separator == "[" else "]\n")
+
+
+def _json_text(value) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def cmd_rescore(args: argparse.Namespace) -> int:
@@ -227,10 +377,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Scores the same recent logons and labels (after both versions' training windows) with the "
                     "champion and the candidate and prints the comparison. The champion alias moves only with "
                     "--yes, or with --bootstrap when there is no champion yet.")
-    promote.add_argument("--version", help="candidate version (default: the latest registered)")
+    promote.add_argument("--version", help="candidate version (default: the one the warehouse recorded, "
+                                           "ml_login_model_training's model_version)")
     promote.add_argument("--yes", action="store_true", help="make the candidate the champion")
     promote.add_argument("--bootstrap", action="store_true",
                          help="make the candidate the champion only if there is none yet")
+    promote.add_argument("--allow-unrecorded", action="store_true",
+                         help="promote a version whose training died before the warehouse recorded it")
     promote.add_argument("--model", help="registered model name (default: var login_model_name)")
     promote.add_argument("--duckdb", type=Path, default=None,
                          help="the warehouse (default: $SECFEAT_DUCKDB_PATH, else secfeat.duckdb)")
@@ -246,20 +399,50 @@ def build_parser() -> argparse.ArgumentParser:
     promote.set_defaults(func=cmd_promote)
 
     for name, func, text in (
+            ("build", cmd_build, "dbt build (any of its arguments), then publish the warehouse for readers"),
+            ("publish", cmd_publish, "publish the warehouse as it is, for readers"),
             ("train", cmd_train, "build the training set, train a model version and register it (never promotes)"),
             ("rescore", cmd_rescore, "score every logon again with the champion; alerts keep their history")):
-        command = commands.add_parser(name, help=text, description=(func.__doc__ or "").replace("\n    ", " "))
+        command = commands.add_parser(name, help=text, description=(func.__doc__ or "").replace("\n    ", " "),
+                                      allow_abbrev=False)  # dbt's --profile is no --profiles-dir
         command.add_argument("--duckdb", type=Path, default=None,
                              help="the warehouse (default: $SECFEAT_DUCKDB_PATH, else secfeat.duckdb)")
         command.add_argument("--project-dir", type=Path, default=Path("."), help="where dbt_project.yml is")
         command.add_argument("--profiles-dir", type=Path, help="dbt's profiles (default: <project-dir>/profiles)")
         command.add_argument("--vars", help="dbt --vars (YAML), over the project's")
         command.set_defaults(func=func)
+
+    sql = commands.add_parser(
+        "sql", help="query the published build (a table, or --format csv|json)",
+        description=(cmd_sql.__doc__ or "").replace("\n    ", " "),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  secfeat sql \"select * from feat_user_latest order by failed_logins_24h desc limit 5\"\n"
+               "  secfeat sql --format csv 'select * from feat_user_latest where user_key = $user' --param user=o\\'brien\n"
+               "  secfeat sql --analysis user_features_as_of --param user_key=niaj.parker "
+               "--param as_of='2026-10-29 12:30'\n")
+    sql.add_argument("query", nargs="?", help="SQL; $NAME and getvariable('NAME') read --param NAME=VALUE")
+    sql.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="bind VALUE, as text, to $NAME and getvariable('NAME') (cast it in SQL, e.g. "
+                          "cast($as_of as timestamp)); repeatable")
+    sql.add_argument("--file", type=Path, help="read the query from this file")
+    sql.add_argument("--analysis", help="run analyses/<ANALYSIS>.sql as compiled for the published build")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.add_argument("--max-rows", type=int, default=40, help="rows a table shows (csv and json print all)")
+    sql.add_argument("--duckdb", type=Path, default=None,
+                     help="the build warehouse whose published copy to read (default: $SECFEAT_DUCKDB_PATH, "
+                          "else secfeat.duckdb)")
+    sql.set_defaults(func=cmd_sql)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "build":
+        args.dbt_args = extra  # dbt build's own arguments
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if getattr(args, "duckdb", False) is None:
         args.duckdb = default_warehouse()
     if getattr(args, "days", 1) < 1 or getattr(args, "events_per_day", 1) < 1:

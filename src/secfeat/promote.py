@@ -1,16 +1,23 @@
 """`secfeat promote`: compare a candidate model version with the champion on
-the same recent data, and move the champion alias only when asked."""
+the same recent data, and move the champion alias only when asked.
+
+The candidate, unless --version names one, is the version the warehouse
+recorded: ml_login_model_training's model_version, the row dbt committed
+after the training registered it. A version registered by a training that
+died before that commit is never the default; promote flags it
+(registry.reconcile_versions), strips any alias from it, and refuses it
+unless --allow-unrecorded says a person chose it anyway."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from secfeat import ml, registry
+from secfeat.warehouse import connect_build
 
 SCORE_QUANTILES = (0.5, 0.9, 0.99, 0.999)
 
@@ -34,13 +41,25 @@ def recent_data(database: Path, since: pd.Timestamp, read_only: bool = True) -> 
     """Logons after `since`, and the labelled rows after it (features as of each label).
     Read-only, so it never holds the writer's lock (a process that has the
     file open already, like an in-process dbt, must open it as it did)."""
-    con = duckdb.connect(str(database), read_only=read_only)
+    con = connect_build(database, read_only=read_only)
     try:
         events = con.execute("select * from feat_authentication_events where event_at > ?", [since]).df()
         labels = con.execute("select * from feat_login_training_set where label_at > ?", [since]).df()
     finally:
         con.close()
     return events, labels
+
+
+def warehouse_record(con, model_name: str) -> tuple[str, str] | None:
+    """(model_version, mlflow_run_id) of the warehouse's ml_login_model_training
+    row for the model; None when the warehouse has never recorded a training."""
+    (exists,), = con.execute("select count(*) from duckdb_tables() where database_name = current_database() "
+                             "and table_name = 'ml_login_model_training'").fetchall()
+    if not exists:
+        return None
+    rows = con.execute("select model_version, mlflow_run_id from ml_login_model_training where model_name = ?",
+                       [model_name]).fetchall()
+    return (str(rows[0][0]), rows[0][1]) if rows else None
 
 
 def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: float, daily_budget: int | None,
@@ -137,17 +156,40 @@ def render(comparison: Comparison, model_name: str) -> str:
 def promote(database: Path, tracking_dir: Path, model_name: str, version: str | None, *, threshold: float,
             daily_budget: int | None = None, top_k: int, since: pd.Timestamp | None = None, apply: bool = False,
             bootstrap: bool = False, out=print, read_only: bool = True,
-            negative_sample_rate: float | None = None) -> int:
+            negative_sample_rate: float | None = None, allow_unrecorded: bool = False) -> int:
     """Print the comparison; move the champion alias when `apply`, or when
     `bootstrap` and there is no champion yet. Returns a process exit code."""
+    # held while the versions are settled: no training for this warehouse can start meanwhile
+    con = connect_build(database, read_only=read_only)
+    try:
+        recorded = warehouse_record(con, model_name)
+        unrecorded = registry.reconcile_versions(tracking_dir, model_name, database, recorded)
+    finally:
+        con.close()
+    for number in unrecorded:
+        out(f"warning: v{number} of {model_name} was registered by a training that died before the warehouse "
+            "recorded it: flagged unrecorded, never promoted by default")
     versions = registry.registered_versions(tracking_dir, model_name)
     if not versions:
         out(f"error: no version of {model_name!r} is registered in {Path(tracking_dir).resolve()}: "
             "train one with `secfeat train` (or `dbt build --selector training`)")
         return 2
-    candidate = version or versions[-1]
+    if version is None and recorded is not None and recorded[0] not in versions:
+        out(f"error: the warehouse {database} recorded v{recorded[0]} of {model_name!r}, which the MLflow store "
+            f"{Path(tracking_dir).resolve()} does not have (registered: {', '.join(versions)}): is it the store "
+            "this warehouse trained into? Name a version with --version")
+        return 2
+    candidates = registry.promotable_versions(tracking_dir, model_name)
+    candidate = version or (recorded[0] if recorded is not None else candidates[-1] if candidates else versions[-1])
     if candidate not in versions:
         out(f"error: {model_name!r} has no version {candidate} (registered: {', '.join(versions)})")
+        return 2
+    described = registry.describe_version(tracking_dir, model_name, candidate)
+    if not described.promotable and not allow_unrecorded:
+        why = ("its training died before the warehouse recorded it" if described.record == registry.UNRECORDED
+               else "it awaits its record in another warehouse")
+        out(f"error: v{candidate} of {model_name} is {described.record}: {why}. Promote a recorded version "
+            f"({', '.join(candidates) or 'none yet: train again'}), or add --allow-unrecorded to promote it anyway")
         return 2
     current = registry.champion(tracking_dir, model_name)
     if current is not None and current.version == candidate:
@@ -159,7 +201,7 @@ def promote(database: Path, tracking_dir: Path, model_name: str, version: str | 
     out("")
     if apply or (bootstrap and current is None):
         why = "asked with --yes" if apply else "first champion (--bootstrap)"
-        registry.set_champion(tracking_dir, model_name, candidate, note=why)
+        registry.set_champion(tracking_dir, model_name, candidate, note=why, allow_unrecorded=allow_unrecorded)
         was = f"v{current.version}" if current else "none"
         out(f"Promoted: champion of {model_name} is now v{candidate} (was {was}; {why}).")
     else:

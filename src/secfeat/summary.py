@@ -33,11 +33,18 @@ def _reports_missing(con: duckdb.DuckDBPyConnection, *reports: str) -> str | Non
 
 
 def print_summary(database: Path, top: int = 10, out=sys.stdout) -> int:
+    """What the published build of `database` holds: what readers see, even
+    while the next build runs."""
+    from secfeat import warehouse
+
     if not Path(database).exists():
-        print(f"error: no warehouse at {database}; run `make demo` (or dbt build) first", file=sys.stderr)
+        print(f"error: no warehouse at {database}; run `make demo` (or secfeat build) first", file=sys.stderr)
         return 2
-    # read_only: never hold the writer's lock while someone may be building
-    con = duckdb.connect(str(database), read_only=True)
+    try:
+        con = warehouse.connect(database)
+    except warehouse.NothingPublished as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         return _print(con, top, out)
     finally:

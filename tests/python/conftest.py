@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from secfeat import contract
+from secfeat.warehouse import connect_build
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -23,6 +24,19 @@ def samples_dir() -> Path:
     if not samples.is_dir():
         pytest.skip(f"real vendor samples not found at {samples} (they sit beside the project in CI)")
     return samples
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_paths_of_this_process(tmp_path_factory):
+    """Where dbt commands a test runs without --target-path (secfeat train,
+    ...) write their parse and logs: not the project's target/, which two
+    test processes (pytest -n 2) would share."""
+    scratch = tmp_path_factory.mktemp("dbt")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("DBT_TARGET_PATH", str(scratch / "target"))
+    patch.setenv("DBT_LOG_PATH", str(scratch / "logs"))
+    yield
+    patch.undo()
 
 
 class DbtProject:
@@ -63,7 +77,7 @@ class DbtProject:
 
     def execute(self, statements: list) -> None:
         """Run SQL statements (text, or (text, parameters)) in one transaction."""
-        con = duckdb.connect(str(self.database))
+        con = connect_build(self.database)
         try:
             con.begin()
             for statement in statements:
@@ -74,7 +88,7 @@ class DbtProject:
             con.close()
 
     def query_frame(self, sql: str):
-        con = duckdb.connect(str(self.database))
+        con = connect_build(self.database)
         try:
             return con.sql(sql).df()
         finally:
@@ -82,7 +96,7 @@ class DbtProject:
 
     def query(self, sql: str) -> list[tuple]:
         # same configuration as dbt-duckdb's connection, which stays open in this process
-        con = duckdb.connect(str(self.database))
+        con = connect_build(self.database)
         try:
             return con.sql(sql).fetchall()
         finally:
@@ -112,6 +126,28 @@ def simulate_landing(out: Path, days: int, events_per_day: int, seed: int, end: 
     config = SimulationConfig(days=days, events_per_day=events_per_day, seed=seed,
                               end=datetime.fromisoformat(end), out=out)
     return simulate(config)
+
+
+class DailyLanding:
+    """A simulated landing zone (`complete`) handed to `landing` a day of files
+    at a time, as a log shipper would."""
+
+    def __init__(self, workdir: Path, days: int, events_per_day: int, seed: int, end: str):
+        import raw_reference
+
+        self.sources = tuple(raw_reference.READERS)
+        self.complete = workdir / "complete"
+        simulate_landing(self.complete, days=days, events_per_day=events_per_day, seed=seed, end=end)
+        self.days = sorted(path.name.split("_")[1].split(".")[0] for path in (self.complete / "windows").iterdir())
+        self.landing = workdir / "landing"
+
+    def land(self, day: str) -> None:
+        for source in self.sources:
+            (self.landing / source).mkdir(parents=True, exist_ok=True)
+            for path in (self.complete / source).glob(f"*_{day}.*"):
+                shutil.copy2(path, self.landing / source / path.name)  # keeps the landing time
+        if (self.complete / "incidents.csv").exists():
+            shutil.copy2(self.complete / "incidents.csv", self.landing / "incidents.csv")
 
 
 @pytest.fixture(scope="session")

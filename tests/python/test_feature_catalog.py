@@ -11,17 +11,17 @@ import re
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
 from conftest import PROJECT_ROOT
+from secfeat.warehouse import connect_build
 
 pytestmark = pytest.mark.dbt
 
 CATALOG_TEST = "assert_features_are_catalogued"
 PROJECT_DIRS = ("models", "macros", "seeds", "snapshots", "python_models", "profiles", "analyses")
-IGNORE = shutil.ignore_patterns(".venv", "target", "logs", "*.duckdb", "*.duckdb.wal", "mlruns",
+IGNORE = shutil.ignore_patterns(".venv", "target", "logs", "*.duckdb", "*.duckdb.wal", "*.published", "mlruns",
                                 ".make", ".git", "__pycache__")
 
 
@@ -61,7 +61,7 @@ def run_catalog_test(project: Path, monkeypatch) -> tuple[bool, list[tuple]]:
     assert test_result.status in ("pass", "fail"), test_result.message  # ran: no compile or SQL error
     rows = []
     if test_result.status == "fail":
-        con = duckdb.connect(str(work / "catalog.duckdb"))
+        con = connect_build(work / "catalog.duckdb")
         try:
             rows = con.sql(f"select node_unique_id, column_name, problem from {test_result.node.relation_name}"
                            " order by all").fetchall()

@@ -9,13 +9,13 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from conftest import PROJECT_ROOT, DbtProject
 from feature_reference import EVENT_FEATURES, USER_FEATURES, reference_of
 from secfeat import ml
 from secfeat.cli import project_vars
+from secfeat.warehouse import connect_build
 
 pytestmark = pytest.mark.dbt
 
@@ -32,7 +32,7 @@ def _training_rows(project: DbtProject) -> dict:
 
 def _copy_of(project: DbtProject, workdir: Path, **vars_) -> DbtProject:
     """A second warehouse holding the same data, to change without touching the original."""
-    con = duckdb.connect(str(project.database))
+    con = connect_build(project.database)
     con.execute("checkpoint")
     con.close()
     workdir.mkdir(parents=True)

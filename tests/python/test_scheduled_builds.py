@@ -11,18 +11,17 @@ the same champion. The tests run in file order on that one warehouse."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-import raw_reference
-from conftest import PROJECT_ROOT, USES_CHAMPION, DbtProject, simulate_landing
+from conftest import PROJECT_ROOT, USES_CHAMPION, DailyLanding, DbtProject
 from feature_reference import EVENT_FEATURES
 from secfeat import ml, registry
 from secfeat.cli import main as secfeat_main
 from secfeat.promote import promote
+from secfeat.warehouse import connect_build
 
 pytestmark = pytest.mark.dbt
 
@@ -30,22 +29,11 @@ MODEL = "secfeat_login_risk"
 ALERT_COLUMNS = ("event_uid", "score", "daily_rank", "severity", "entity_logons_alerting", "status")
 
 
-class Lifecycle:
+class Lifecycle(DailyLanding):
     def __init__(self, workdir: Path):
-        self.complete = workdir / "complete"
-        simulate_landing(self.complete, days=3, events_per_day=2500, seed=9, end="2026-04-01")
-        self.days = sorted(path.name.split("_")[1].split(".")[0] for path in (self.complete / "windows").iterdir())
-        self.landing = workdir / "landing"
+        super().__init__(workdir, days=3, events_per_day=2500, seed=9, end="2026-04-01")
         self.project = DbtProject(workdir / "incremental", self.landing)
         self.tracking = Path(self.project.vars["mlflow_tracking_dir"])
-
-    def land(self, day: str) -> None:
-        for source in raw_reference.READERS:
-            (self.landing / source).mkdir(parents=True, exist_ok=True)
-            for path in (self.complete / source).glob(f"*_{day}.*"):
-                shutil.copy2(path, self.landing / source / path.name)  # keeps the landing time
-        if (self.complete / "incidents.csv").exists():
-            shutil.copy2(self.complete / "incidents.csv", self.landing / "incidents.csv")
 
     def train(self, project: DbtProject | None = None, **extra_vars) -> int:
         project = project or self.project
@@ -142,12 +130,10 @@ def test_a_scheduled_build_with_nothing_new_registers_and_scores_nothing(lifecyc
 def test_the_summary_tells_what_training_saw_and_what_is_still_warming_up(lifecycle):
     import io
 
-    import duckdb
-
     from secfeat.summary import _print
 
     out = io.StringIO()
-    con = duckdb.connect(str(lifecycle.project.database))  # as the dbt of this process opened it
+    con = connect_build(lifecycle.project.database)
     try:
         assert _print(con, 5, out) == 0
     finally:

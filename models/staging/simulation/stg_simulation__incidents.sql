@@ -1,5 +1,12 @@
 {#- Ground truth of the demo's injected attacks (absent for real data: no rows). -#}
+{%- do ref('stg_pseudonymization__key_fingerprint') -%}
 {%- set incidents_file = var('landing_dir') ~ '/incidents.csv' -%}
+{%- set entity_key = 'lower(entity)' -%}
+{%- if var('pseudonymize_identifiers') -%}
+    {%- set entity_key = "case entity_type when 'user' then "
+        ~ secfeat.pseudonymize_identifier('entity', 'user_name') ~ " when 'src_ip' then "
+        ~ secfeat.pseudonymize_identifier('entity', 'ip') ~ " end" -%}
+{%- endif %}
 with
 {% if execute and not secfeat.landing_has_files(incidents_file) -%}
     incidents as (
@@ -28,7 +35,8 @@ final as (
         -- record whole seconds and Okta milliseconds: an attempt logged at
         -- 07:34:56 belongs to an incident that started at 07:34:56.965
         date_trunc('second', start_at::timestamp) as started_at,
-        lower(entity) as entity_key
+        -- keyed as the OCSF models key the same user or address
+        {{ entity_key }} as entity_key
     from incidents
 )
 
