@@ -44,8 +44,8 @@ BUILD_TIME_COLUMNS = {
     # when rows were loaded and computed (incremental bookkeeping)
     "_loaded_at", "_computed_at", "loaded_at", "prevalence_inputs_loaded_at", "features_loaded_at",
     "features_computed_at", "data_loaded_through", "scores_through",
-    # as of the build's start (entity-latest features without var as_of)
-    "as_of_at",
+    # as of the build's start (entity-latest features without var as_of), or when recorded
+    "as_of_at", "recorded_at",
     # which run, and when it scored, raised or snapshotted
     "dbt_invocation_id", "mlflow_run_id", "scored_at", "first_raised_at", "last_changed_at",
     "dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to",
@@ -226,12 +226,14 @@ def trials(tmp_path_factory):
     table = []
     yield {"workdir": workdir, "base": base, "expected": expected, "seconds": seconds,
            "base published": table_checksums(base.database, read_published=True), "table": table}
-    print("\n\nkill -9 trials (scheduled build of one new day; clean build %.1fs)" % seconds)
-    print(f"{'stage killed':<28}{'killed at':>10}  {'leftovers':<32}{'published intact':<18}"
-          f"{'recovered':<11}{'equal to clean'}")
-    for row in table:
-        print(f"{row['stage']:<28}{row['killed_at']:>9.2f}s  {', '.join(row['leftovers']) or '-':<32}"
-              f"{row['published']:<18}{'yes' if row['recovered'] else 'NO':<11}{'yes' if row['equal'] else 'NO'}")
+    lines = [f"kill -9 trials (scheduled build of one new day; clean build {seconds:.1f}s)",
+             f"{'stage killed':<28}{'killed at':>10}  {'leftovers':<32}{'published intact':<18}"
+             f"{'recovered':<11}{'equal to clean'}"]
+    lines += [f"{row['stage']:<28}{row['killed_at']:>9.2f}s  {', '.join(row['leftovers']) or '-':<32}"
+              f"{row['published']:<18}{'yes' if row['recovered'] else 'NO':<11}{'yes' if row['equal'] else 'NO'}"
+              for row in table]
+    print("\n\n" + "\n".join(lines))
+    (workdir / "kill_trials.txt").write_text("\n".join(lines) + "\n")  # pytest -n hides prints
 
 
 def _trial(trials, name: str, stage: str, **kill) -> dict:
