@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -183,12 +184,20 @@ def test_a_run_killed_by_sigkill_is_failed_by_the_next_build_or_training_and_a_l
 
         # killed, and not reaped by its parent yet (a zombie): the next training fails it
         os.kill(zombie.process.pid, signal.SIGKILL)
+        _wait_until_a_zombie(zombie.process.pid)  # a signal is delivered when the kernel gets to it
         train(labelled_rows(1000), tracking)
         assert client.get_run(zombie_run).info.status == "FAILED"
         assert _logged_model_statuses(tracking, zombie_run) == ["FAILED"]
     finally:
         for victim in victims:
             victim.end()
+
+
+def _wait_until_a_zombie(pid: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while (stat := registry._proc_stat(pid)) is not None and stat[0] != "Z":
+        assert time.monotonic() < deadline, f"pid {pid} still {stat[0]} {seconds}s after SIGKILL"
+        time.sleep(0.01)
 
 
 def test_the_champion_check_of_a_build_with_nothing_to_score_stays_cheap(tracking):
