@@ -4,23 +4,18 @@ only files whose path, size or modification time it has not seen; a
 rewritten file replaces its rows, and the staging models the records read
 from it.
 
-A build first drops what the builds before it left behind: an incremental
-build of a Python model writes the new rows to a table
-landing_lines__dbt_tmp<time>, which dbt-duckdb creates as a real table but,
-taking it for a temporary one, never drops; the warehouse would keep a second
-copy of every line ever read. (The latest build's stays until the next build:
-no Python code runs after dbt creates it, and a Python model cannot hold the
-Jinja a post-hook needs.)
+The landing_lines__dbt_tmp<time> table an incremental build of a Python
+model leaves (dbt-duckdb never drops it) is dropped at the end of every
+build (macros/dbt/drop_leftover_temp_tables.sql, on-run-end).
 """
 
 import pyarrow as pa
 
-from secfeat import dbt_python, landing
+from secfeat import landing
 
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="delete+insert", unique_key="source_file")
-    dbt_python.drop_leftover_temp_tables(session, dbt.this.identifier)
     ingested_versions, previous_load = {}, None
     if dbt.is_incremental:
         ingested_versions = dict(session.sql(

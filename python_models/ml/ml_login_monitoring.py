@@ -18,11 +18,10 @@ and reads nothing else.
 
 import json
 
-from secfeat import dbt_python, registry
+from secfeat import registry
 
 
 def model(dbt, session):
-    dbt_python.drop_leftover_temp_tables(session, dbt.this.identifier)
     # after the scores: never two model loads in parallel (see registry.load_model)
     dbt.ref("ml_login_scores")
     tracking_dir = dbt.config.get("mlflow_tracking_dir")

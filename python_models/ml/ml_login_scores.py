@@ -20,11 +20,10 @@ long history never holds it in memory.
 
 from datetime import datetime, timezone
 
-from secfeat import dbt_python, registry
+from secfeat import registry
 
 
 def model(dbt, session):
-    dbt_python.drop_leftover_temp_tables(session, dbt.this.identifier)
     tracking_dir = dbt.config.get("mlflow_tracking_dir")
     model_name = dbt.config.get("login_model_name")
     # from the store's file: a build with nothing to score spends milliseconds, not seconds of imports
