@@ -91,6 +91,8 @@ dbt-test: install
 	# published for readers, who query it with the analyses compiled for it
 	$(BIN)/secfeat publish --duckdb $(TEST_DIR)/secfeat.duckdb --vars "$(TEST_VARS)"
 	$(BIN)/secfeat sql --duckdb $(TEST_DIR)/secfeat.duckdb --analysis top_users_by_failed_logins
+	# the raised alerts, as OCSF Detection Findings for a SIEM (pytest checks them against the schema)
+	$(BIN)/secfeat export-alerts --duckdb $(TEST_DIR)/secfeat.duckdb --since 2026-01-01 --out $(TEST_DIR)/alerts.jsonl
 	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) docs generate $(DBT_FLAGS) --vars "$(TEST_VARS)" --target-path $(TEST_DIR)/docs
 
 # Two processes, a test file each at a time (a file's fixtures are built once).

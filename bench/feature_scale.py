@@ -61,12 +61,11 @@ SCRATCH = ROOT / ".make" / "bench"  # shared with bench/landing_incremental.py: 
 HERE = SCRATCH / "features"
 WAREHOUSE_NAME = "secfeat.duckdb"
 
-FEATURE_MODELS = [
-    "int_user_activity_events", "int_process_launch_prevalence", "feat_user_authentication_events",
-    "feat_user_src_ip_authentication_events", "feat_src_ip_authentication_events",
-]
 # the tables the 7 logon features are read from (feat_authentication_events joins them)
-USER_TABLE, USER_SRC_IP_TABLE, SRC_IP_TABLE = FEATURE_MODELS[2:]
+USER_TABLE, USER_SRC_IP_TABLE, SRC_IP_TABLE = (
+    "feat_user_activity_events", "feat_user_src_ip_authentication_events", "feat_src_ip_authentication_events")
+FEATURE_MODELS = ["int_located_logons", "int_user_activity_events", "int_process_launch_prevalence",
+                  USER_TABLE, USER_SRC_IP_TABLE, SRC_IP_TABLE]
 FEATURES = {  # feature: the table it is in
     "failed_logins_1h": USER_TABLE, "failed_logins_24h": USER_TABLE, "successful_logins_7d": USER_TABLE,
     "distinct_src_ips_24h": USER_TABLE, "login_geo_diversity_7d": USER_TABLE,
@@ -494,7 +493,8 @@ def compare(warehouse: Path, relations: dict[str, str]) -> dict:
         user, user_ip, ip = (relations[name] for name in (USER_TABLE, USER_SRC_IP_TABLE, SRC_IP_TABLE))
         alias = {USER_TABLE: "u", USER_SRC_IP_TABLE: "ui", SRC_IP_TABLE: "i"}
         models = (f"select u.event_uid, {', '.join(f'{alias[t]}.{f}' for f, t in FEATURES.items())} "
-                  f"from {user} as u left join {user_ip} as ui using (event_uid) left join {ip} as i using (event_uid)")
+                  f"from (select * from {user} where activity_kind = 'logon') as u "
+                  f"left join {user_ip} as ui using (event_uid) left join {ip} as i using (event_uid)")
         both = "m.event_uid is not null and h.event_uid is not null"
         differs = {feature: f"m.{feature} is distinct from h.{feature}" for feature in FEATURES}
         row = con.execute(f"""

@@ -12,6 +12,7 @@
         'rare_process_max_devices', 'incremental_joined_probes_max', 'mlflow_tracking_dir', 'login_model_name', 'login_model_algorithm',
         'evaluation_top_k', 'alert_threshold', 'alert_daily_budget', 'alert_severity_percentiles',
         'monitoring_window_hours', 'psi_alert_threshold', 'training_negative_sample_rate',
+        'alert_detection_kinds', 'alert_incident_gap_minutes', 'alerts_daily_budget', 'unsupervised_alert_percentile',
     ] -%}
     {%- set given = invocation_args_dict.get('vars') or {} -%}
     {%- if given is string -%}

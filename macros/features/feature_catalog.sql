@@ -8,6 +8,8 @@
          'features': secfeat.user_features()},
         {'macro': 'user_src_ip_features', 'entity': 'user, src_ip', 'owner': 'detection-engineering',
          'features': secfeat.user_src_ip_features()},
+        {'macro': 'user_country_features', 'entity': 'user, country', 'owner': 'detection-engineering',
+         'features': secfeat.user_country_features()},
         {'macro': 'src_ip_features', 'entity': 'src_ip', 'owner': 'detection-engineering',
          'features': secfeat.src_ip_features()},
     ]) }}

@@ -86,6 +86,8 @@ columns:
   src_endpoint_domain: {type: varchar, ocsf: src_endpoint.domain}
   src_endpoint_location_country: {type: varchar, ocsf: src_endpoint.location.country}
   src_endpoint_location_city: {type: varchar, ocsf: src_endpoint.location.city}
+  src_endpoint_location_lat: {type: double, ocsf: src_endpoint.location.lat}
+  src_endpoint_location_long: {type: double, ocsf: src_endpoint.location.long}
   dst_endpoint_hostname: {type: varchar, ocsf: dst_endpoint.hostname}
   dst_endpoint_svc_name: {type: varchar, ocsf: dst_endpoint.svc_name}
   service_name: {type: varchar, ocsf: service.name}
@@ -162,8 +164,8 @@ classes:
       logons and logoffs, Kerberos tickets and credential checks
     columns: [user_name, user_uid, user_domain, user_email_addr, user_full_name, user_type_id, actor_user_name,
               actor_user_uid, src_endpoint_ip, src_endpoint_port, src_endpoint_hostname, src_endpoint_domain,
-              src_endpoint_location_country, src_endpoint_location_city, dst_endpoint_hostname,
-              dst_endpoint_svc_name, service_name, logon_type_id, auth_protocol_id, auth_protocol,
+              src_endpoint_location_country, src_endpoint_location_city, src_endpoint_location_lat,
+              src_endpoint_location_long, dst_endpoint_hostname, dst_endpoint_svc_name, service_name, logon_type_id, auth_protocol_id, auth_protocol,
               logon_process_name, session_uid, is_mfa, is_remote]
   authorize_session:
     class_uid: 3003

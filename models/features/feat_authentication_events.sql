@@ -14,6 +14,10 @@ src_ip_features as (
     select * from {{ ref('feat_src_ip_authentication_events') }}
 ),
 
+user_country_features as (
+    select * from {{ ref('feat_user_country_authentication_events') }}
+),
+
 joined as (
     select
         user_features.event_uid,
@@ -22,12 +26,15 @@ joined as (
         user_features.src_endpoint_ip,
         user_features.src_endpoint_location_country,
         user_features.status_id,
+        user_features.is_mfa,
+        user_features.travel_speed_kmh,
         user_features.event_at,
         user_features._ingested_at,
         user_features._loaded_at,
         -- the row changed when any of its parts was last recomputed
         greatest(
-            user_features._computed_at, user_src_ip_features._computed_at, src_ip_features._computed_at
+            user_features._computed_at, user_src_ip_features._computed_at, src_ip_features._computed_at,
+            user_country_features._computed_at
         ) as _computed_at,
         {{ secfeat.authentication_event_feature_columns() }}
     from user_features
@@ -35,6 +42,8 @@ joined as (
         on user_features.event_uid = user_src_ip_features.event_uid
     left join src_ip_features
         on user_features.event_uid = src_ip_features.event_uid
+    left join user_country_features
+        on user_features.event_uid = user_country_features.event_uid
 )
 
 select * from joined

@@ -148,7 +148,7 @@ src_ip_features as (
 final as (
     select
         labels.*,
-        {{ secfeat.authentication_event_feature_columns() }}
+        {{ secfeat.authentication_event_feature_columns(user_country_alias=none) }}
     from labels
     inner join user_features
         on labels.label_id = user_features.label_id

@@ -1,22 +1,29 @@
 {#- What a user did, from the OCSF models, as one stream the user features
     read: logons, privileged actions (Authorize Session privilege assignments,
-    role assumptions into privileged roles) and process launches. -#}
+    role assumptions into privileged roles), process launches and cloud API
+    calls. -#}
 with logons as (
     select
-        event_uid,
+        authentication.event_uid,
         'logon' as activity_kind,
-        user_key,
-        source_name,
-        src_endpoint_ip,
-        src_endpoint_location_country,
-        status_id,
+        authentication.user_key,
+        authentication.source_name,
+        authentication.src_endpoint_ip,
+        authentication.src_endpoint_location_country,
+        authentication.status_id,
+        authentication.is_mfa,
+        null::varchar as privilege_kind,
         null::boolean as is_rare_process,
-        event_at,
-        _ingested_at,
-        _loaded_at
-    from {{ ref('ocsf_authentication') }}
+        located.travel_speed_kmh,
+        authentication.event_at,
+        authentication._ingested_at,
+        -- a late located logon changes the travel speed of the user's next one
+        greatest(authentication._loaded_at, coalesce(located._loaded_at, authentication._loaded_at)) as _loaded_at
+    from {{ ref('ocsf_authentication') }} as authentication
+    left join {{ ref('int_located_logons') }} as located
+        on authentication.event_uid = located.event_uid
     -- logons only: logoffs, Kerberos tickets and credential checks are not logins
-    where activity_id = 1 and user_key is not null
+    where authentication.activity_id = 1 and authentication.user_key is not null
 ),
 
 privilege_assignments as (
@@ -28,7 +35,10 @@ privilege_assignments as (
         null::varchar as src_endpoint_ip,
         null::varchar as src_endpoint_location_country,
         status_id,
+        null::boolean as is_mfa,
+        'assigned_privileges' as privilege_kind,
         null::boolean as is_rare_process,
+        null::double as travel_speed_kmh,
         event_at,
         _ingested_at,
         _loaded_at
@@ -46,7 +56,10 @@ privileged_role_assumptions as (
         src_endpoint_ip,
         src_endpoint_location_country,
         status_id,
+        is_mfa,
+        'assumed_privileged_role' as privilege_kind,
         null::boolean as is_rare_process,
+        null::double as travel_speed_kmh,
         event_at,
         _ingested_at,
         _loaded_at
@@ -67,12 +80,35 @@ process_launches as (
         null::varchar as src_endpoint_ip,
         null::varchar as src_endpoint_location_country,
         1 as status_id,
+        null::boolean as is_mfa,
+        null::varchar as privilege_kind,
         devices_launching_process_30d <= {{ var('rare_process_max_devices') }} as is_rare_process,
+        null::double as travel_speed_kmh,
         event_at,
         _ingested_at,
         -- a launch's rarity changes when launches in its window arrive, however late
         prevalence_inputs_loaded_at as _loaded_at
     from {{ ref('int_process_launch_prevalence') }}
+    where user_key is not null
+),
+
+api_calls as (
+    select
+        event_uid,
+        'api_call' as activity_kind,
+        user_key,
+        source_name,
+        src_endpoint_ip,
+        null::varchar as src_endpoint_location_country,
+        status_id,
+        actor_session_is_mfa as is_mfa,
+        null::varchar as privilege_kind,
+        null::boolean as is_rare_process,
+        null::double as travel_speed_kmh,
+        event_at,
+        _ingested_at,
+        _loaded_at
+    from {{ ref('ocsf_api_activity') }}
     where user_key is not null
 ),
 
@@ -84,6 +120,8 @@ unioned as (
     select * from privileged_role_assumptions
     union all
     select * from process_launches
+    union all
+    select * from api_calls
 )
 
 select * from unioned

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='alert_id',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         full_refresh=false,
         tags=['uses_champion'],
     )
@@ -21,6 +21,9 @@
     its id, when it was first raised and by which version; an alert that no
     longer qualifies (a late event lowered it, or a higher one took its place
     in the budget) stays, withdrawn. Only status = 'raised' alerts are live.
+
+    on_schema_change='append_new_columns': a feature added later is a new
+    column, null in older alerts, whose history stays.
 
     full_refresh=false: `dbt build --full-refresh` (or `secfeat rescore`)
     rescores and revisits every day, but never drops this history; drop the

@@ -64,6 +64,8 @@ def model(dbt, session):
             "model_name": (pa.string(), model_name),
             "model_version": (pa.string(), champion.version),
             "mlflow_run_id": (pa.string(), champion.run_id),
+            # how to alert on its scores: a model without labels by percentile (det_login_risk_model)
+            "model_algorithm": (pa.string(), champion.params.get("algorithm")),
             "scored_at": (pa.timestamp("us"), scored_at),
             "dbt_invocation_id": (pa.string(), dbt.invocation_id),
         },

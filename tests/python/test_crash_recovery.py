@@ -55,7 +55,7 @@ BUILD_TIME_COLUMNS = {
 # and how long after it (seconds, at random in this range) to kill.
 STAGES = {
     "staging": (r"START .*model staging\.stg_", (0.05, 0.3)),
-    "incremental feature model": (r"START .*incremental model main\.feat_user_authentication_events", (0.05, 0.3)),
+    "incremental feature model": (r"START .*incremental model main\.feat_user_activity_events", (0.05, 0.3)),
     "Python model": (r"START python .*model main\.ml_login_scores", (0.05, 0.3)),
     "snapshot": (r"START snapshot", (0.05, 0.3)),
     # the checkpoint and the file copy take a fraction of a second at this size

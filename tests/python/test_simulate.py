@@ -17,20 +17,23 @@ import pytest
 from conftest import simulate_landing
 
 from secfeat import simulate as sim
-from secfeat.simulate import ATTACK_SOURCES, ATTACKS, FILE_NAMES, GEO, HOSTILE_NETWORKS, SOURCES
+from secfeat.simulate import ATTACK_SOURCES, ATTACKS, FILE_NAMES, GEO, HOSTILE_NETWORKS, LATER_ATTACKS, SOURCES
+
+TECHNIQUES = {**ATTACKS, **LATER_ATTACKS}
 
 SYSLOG_LINE = re.compile(r"^[A-Z][a-z]{2} [ 1-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9] \S+ sshd\[[0-9]+\]: .+$")
 SYSLOG_PARTS = re.compile(r"^([A-Z][a-z]{2} [ 1-3][0-9] [0-9:]{8}) (\S+) sshd\[([0-9]+)\]: (.*)$")
 WINDOWS_FAILURE_CODES = {("0xc000006d", "0xc000006a"), ("0xc000006d", "0xc0000064"), ("0xc0000234", "0x0")}
 ENTRA_SUCCESS, ENTRA_INTERRUPTS = {"0"}, {"50074", "50076", "50140", "50158"}
-ENTRA_FAILURES = {"50126", "50053", "50034", "50057"}
+ENTRA_FAILURES = {"50126", "50053", "50034", "50057", "500121"}  # 500121: an MFA prompt denied
 HOSTILE_COUNTRY_NAMES = {GEO[code][0] for code in HOSTILE_NETWORKS}
 # The sources the generator had before google_workspace: adding a source must leave their files as they were.
 FIRST_FIVE = ("windows", "sshd", "cloudtrail", "okta", "entra")
 # sha256 of the JSON of _digest() of the first five sources' files and incidents.csv for
 # days=3, events_per_day=1500, seed=1, end=2026-01-05, as the generator wrote them before
-# google_workspace existed. Change it only when one of those five sources is meant to change.
-FIRST_FIVE_DIGEST = "8d25ef2a32f66f86f79fea1cdeb4e8e03a335fb6d2f4e42a09e0560e4fc8b15e"
+# google_workspace existed. Change it only when one of those five sources is meant to change
+# (last: staff addresses placed in their office's city, and the four later attack techniques).
+FIRST_FIVE_DIGEST = "d86d72bf57b891b6e9e458e8457f31a52839d08d4064ff7595319159f6cb22a7"
 GOOGLE_LOGIN_EVENTS = {("login", "login_success"), ("login", "login_failure"), ("login", "login_challenge"),
                        ("login", "login_verification"), ("login", "logout"),
                        ("login", "risky_sensitive_action_allowed"), ("account_warning", "suspicious_login")}
@@ -159,7 +162,7 @@ def test_every_source_gets_a_sensible_share_of_the_budget(landing_run):
 def test_every_technique_is_injected_with_ground_truth(landing):
     with (landing / "incidents.csv").open() as handle:
         incidents = list(csv.DictReader(handle))
-    assert {row["technique"] for row in incidents} == set(ATTACKS)
+    assert {row["technique"] for row in incidents} == set(TECHNIQUES)
     for row in incidents:
         assert row["start_at"] <= row["end_at"]
         assert row["entity_type"] in {"user", "src_ip"}
@@ -438,7 +441,7 @@ def _mentions(landing: Path, source: str, entity: str, start: datetime, end: dat
 
 def test_each_attack_shows_in_the_raw_logs_of_its_sources(attack_landing):
     incidents = _incidents(attack_landing)
-    assert {row["technique"] for row in incidents} == set(ATTACKS)
+    assert {row["technique"] for row in incidents} == set(TECHNIQUES)
     seen_in = defaultdict(set)
     for row in incidents:
         start, end = _parse_iso(row["start_at"]), _parse_iso(row["end_at"])
@@ -446,7 +449,7 @@ def test_each_attack_shows_in_the_raw_logs_of_its_sources(attack_landing):
                    if _mentions(attack_landing, source, row["entity"], start, end)}
         assert sources, f"{row['incident_id']} {row['technique']} {row['entity']} is nowhere in its sources"
         seen_in[row["technique"]] |= sources
-    assert {technique: seen_in[technique] for technique in ATTACKS} == \
+    assert {technique: seen_in[technique] for technique in TECHNIQUES} == \
         {technique: set(sources) for technique, sources in ATTACK_SOURCES.items()}
 
 
@@ -648,3 +651,35 @@ def test_google_workspace_lines_are_cut_short_now_and_then(tmp_path, monkeypatch
 def test_simulate_refuses_an_unknown_source(tmp_path):
     with pytest.raises(ValueError, match="no such source: gmail"):
         _simulate(tmp_path, ("windows", "gmail"))
+
+
+def _later_attack(technique: str, variant: str, seed: int = 4):
+    users = sim.build_population(random.Random(seed), 8000)
+    at = datetime(2026, 1, 5, 3, 0)
+    return users, *LATER_ATTACKS[technique](random.Random(seed), at, users, "INC-1", variant)
+
+
+@pytest.mark.parametrize("variant", ATTACK_SOURCES["password_spray_slow"])
+def test_a_slow_spray_stays_under_an_hourly_threshold_for_hours(variant):
+    _, events, (incident,) = _later_attack("password_spray_slow", variant)
+    attempts = sorted((e.at, e.attrs["user"].name) for e in events if e.kind != "dc_check" and "user" in e.attrs)
+    assert incident.entity_type == "src_ip" and len({name for _, name in attempts}) >= 20
+    for at, _ in attempts:  # never more than six accounts in any hour
+        assert len({name for t, name in attempts if at <= t < at + timedelta(hours=1)}) <= 6
+    assert attempts[-1][0] - attempts[0][0] >= timedelta(hours=3)
+
+
+@pytest.mark.parametrize("variant", ATTACK_SOURCES["mfa_fatigue"])
+def test_mfa_fatigue_pushes_at_least_eight_times(variant):
+    _, events, (incident,) = _later_attack("mfa_fatigue", variant)
+    pushes = [e for e in events if (e.source == "okta" and e.kind == "policy.evaluate_sign_on")
+              or (e.source == "entra" and e.attrs["code"] in (50074, 500121))]
+    assert len(pushes) >= 8 and all(e.attrs["user"].name == incident.entity for e in events)
+
+
+def test_cloud_escalation_is_by_an_account_without_admin_rights():
+    users, events, (incident,) = _later_attack("cloud_privilege_escalation", "cloudtrail")
+    actor = next(u for u in users if u.name == incident.entity)
+    assert not actor.is_admin
+    names = [e.kind for e in events]
+    assert "AttachUserPolicy" in names and "AssumeRole" in names

@@ -60,6 +60,8 @@ fields as (
             {{ secfeat.null_if_blank("struct_extract(export_record, 'location')") }}
         ) as country_code,
         struct_extract(sign_in, 'location') ->> '$.city' as city,
+        try_cast(struct_extract(sign_in, 'location') ->> '$.geoCoordinates.latitude' as double) as latitude,
+        try_cast(struct_extract(sign_in, 'location') ->> '$.geoCoordinates.longitude' as double) as longitude,
         coalesce(
             struct_extract(sign_in, 'status') ->> '$.errorCode', struct_extract(export_record, 'resultType')
         ) as error_code_text,
@@ -109,6 +111,8 @@ ocsf_fields as (
         principal_id as user_uid,
         user_display_name as user_full_name,
         city as src_endpoint_location_city,
+        latitude as src_endpoint_location_lat,
+        longitude as src_endpoint_location_long,
         resource_display_name as dst_endpoint_svc_name,
         app_display_name as service_name,
         99 as logon_type_id,
@@ -156,7 +160,7 @@ ocsf_fields as (
         'metadata_event_code', 'metadata_product_name', 'metadata_product_vendor_name',
         'user_name', 'user_uid', 'user_domain', 'user_email_addr', 'user_full_name', 'user_type_id',
         'src_endpoint_ip', 'src_endpoint_location_country', 'src_endpoint_location_city',
-        'dst_endpoint_svc_name', 'service_name', 'logon_type_id', 'auth_protocol_id', 'auth_protocol',
+        'src_endpoint_location_lat', 'src_endpoint_location_long', 'dst_endpoint_svc_name', 'service_name', 'logon_type_id', 'auth_protocol_id', 'auth_protocol',
         'session_uid', 'is_mfa', 'is_remote',
     ],
 ) }}

@@ -47,6 +47,10 @@ fields as (
         {{ secfeat.null_if_blank("struct_extract(log_event, 'client') ->> '$.ipAddress'") }} as client_ip_text,
         struct_extract(log_event, 'client') ->> '$.geographicalContext.country' as client_country_name,
         struct_extract(log_event, 'client') ->> '$.geographicalContext.city' as client_city,
+        try_cast(struct_extract(log_event, 'client') ->> '$.geographicalContext.geolocation.lat' as double)
+            as client_lat,
+        try_cast(struct_extract(log_event, 'client') ->> '$.geographicalContext.geolocation.lon' as double)
+            as client_long,
         upper(struct_extract(log_event, 'outcome') ->> '$.result') as outcome_result,
         struct_extract(log_event, 'outcome') ->> '$.reason' as outcome_reason,
         struct_extract(log_event, 'authenticationContext') ->> '$.externalSessionId' as external_session_id,
@@ -112,6 +116,8 @@ ocsf_fields as (
         actor_display_name as user_full_name,
         client_country_code as src_endpoint_location_country,
         client_city as src_endpoint_location_city,
+        client_lat as src_endpoint_location_lat,
+        client_long as src_endpoint_location_long,
         'Okta' as service_name,
         99 as logon_type_id,
         sign_on_mode as auth_protocol,
@@ -154,7 +160,8 @@ ocsf_fields as (
         'activity_id', 'severity_id', 'status_id', 'status_code', 'status_detail', 'message', 'event_at',
         'metadata_uid', 'metadata_event_code', 'metadata_product_name', 'metadata_product_vendor_name',
         'user_name', 'user_uid', 'user_domain', 'user_email_addr', 'user_full_name', 'user_type_id',
-        'src_endpoint_ip', 'src_endpoint_location_country', 'src_endpoint_location_city', 'service_name',
+        'src_endpoint_ip', 'src_endpoint_location_country', 'src_endpoint_location_city',
+        'src_endpoint_location_lat', 'src_endpoint_location_long', 'service_name',
         'logon_type_id', 'auth_protocol_id', 'auth_protocol', 'session_uid', 'is_mfa', 'is_remote',
     ],
 ) }}

@@ -34,7 +34,7 @@ are not part of its API.
 """
 
 from secfeat.simulate.activity import normal_day
-from secfeat.simulate.attacks import ATTACK_SOURCES, ATTACKS, plan_attacks
+from secfeat.simulate.attacks import ATTACK_SOURCES, ATTACKS, LATER_ATTACKS, plan_attacks
 from secfeat.simulate.config import SimulationConfig, default_end
 from secfeat.simulate.events import Event, Incident
 from secfeat.simulate.landing import simulate, write_incidents
@@ -43,7 +43,8 @@ from secfeat.simulate.renderers import BAD_RECORDS, FILE_NAMES, RENDERERS, SOURC
 from secfeat.simulate.renderers.sshd import SshdRenderer, count_sshd_attempts, sshd_attempts
 
 __all__ = [
-    "ATTACKS", "ATTACK_SOURCES", "BAD_RECORDS", "FILE_NAMES", "GEO", "HOSTILE_NETWORKS", "RENDERERS", "SOURCES",
+    "ATTACKS", "ATTACK_SOURCES", "BAD_RECORDS", "FILE_NAMES", "GEO", "HOSTILE_NETWORKS", "LATER_ATTACKS", "RENDERERS",
+    "SOURCES",
     "Event", "Incident", "SimulationConfig", "SshdRenderer", "User", "build_population", "count_sshd_attempts",
     "default_end", "normal_day", "plan_attacks", "simulate", "sshd_attempts", "write_incidents",
 ]

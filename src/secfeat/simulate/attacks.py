@@ -1,4 +1,8 @@
-"""The injected attacks: six techniques, each showing up in its sources in turn, with their ground truth."""
+"""The injected attacks: ten techniques, each showing up in its sources in turn, with their ground truth.
+
+The first six draw from the simulation's own random stream; the later ones
+(LATER_ATTACKS) each from a stream of their own, so adding them left every
+earlier seed's events as they were."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from secfeat.simulate.activity.cloudtrail import (
-    AWS_ADMIN_CALLS, PRIVILEGED_ROLES, _api_calls, _assume_role, _cli_agent, _iam_user,
+    AWS_ADMIN_CALLS, AWS_READ_CALLS, PRIVILEGED_ROLES, _api_calls, _assume_role, _cli_agent, _cloudtrail, _iam_user,
 )
 from secfeat.simulate.activity.entra import ENTRA_APPS, _entra, _entra_sign_in
 from secfeat.simulate.activity.okta import _okta, _okta_sign_in
@@ -200,6 +204,110 @@ def _rare_process(rng: random.Random, at: datetime, users: list[User], incident_
     return events, [Incident(incident_id, "rare_process", "user", user.name, at, end)]
 
 
+def _password_spray_slow(rng: random.Random, at: datetime, users: list[User], incident_id: str, variant: str):
+    """Low and slow: one address, one attempt per account every 5 to 30 minutes,
+    so no hour sees more than a handful of accounts fail."""
+    ip, _ = _hostile_ip(rng)
+    targets = rng.sample(users, min(len(users), rng.randint(20, 60)))
+    targets += [_ghost(f"{rng.choice(FIRST_NAMES)}.{rng.choice(LAST_NAMES)}x") for _ in range(rng.randint(1, 3))]
+    rng.shuffle(targets)
+    events, t = [], at
+    correlation = _uuid(rng)
+    for user in targets:
+        t += timedelta(minutes=rng.uniform(10, 30))
+        exists = user.sid != "S-1-0-0" and (variant == "windows" or variant in user.idps)
+        if not exists:
+            user = _ghost(user.name)
+        if variant == "windows":
+            codes = BAD_PASSWORD if exists else NO_SUCH_USER
+            events.append(_dc_check(t, rng, user, ip, ntlm=True, codes=codes))
+            events.append(_win(t, "logon_failure", user=user, host="DC01", ip=ip, logon_type=3, logon_id="0x0",
+                               codes=codes))
+        elif variant == "entra":
+            events.append(_entra(t, user, ip, 50126 if exists else 50034, interactive=True, app=ENTRA_APPS[2],
+                                 correlation=correlation, agent=SCRIPTED_CLIENT))
+        else:
+            events.append(_okta(t, "user.session.start", user, ip, "FAILURE",
+                                "INVALID_CREDENTIALS" if exists else "VERIFICATION_ERROR", session="unknown",
+                                agent=SCRIPTED_CLIENT))
+    return events, [Incident(incident_id, "password_spray_slow", "src_ip", ip, at, max(e.at for e in events))]
+
+
+def _mfa_fatigue(rng: random.Random, at: datetime, users: list[User], incident_id: str, variant: str):
+    """A stolen password, then push after push until the victim gives in (about half the time)."""
+    ip, _ = _hostile_ip(rng)
+    victim = rng.choice(_with(users, variant))
+    pushes = rng.randint(8, 40)
+    over = timedelta(minutes=rng.randint(10, 40))
+    accepted = rng.random() < 0.5
+    events: list[Event] = []
+    correlation, session = _uuid(rng), "102" + _uuid(rng).replace("-", "")[:22]
+    for i in range(pushes):
+        t = at + over * (i / pushes) + timedelta(milliseconds=rng.randint(0, 999))
+        if variant == "okta":
+            events.append(_okta(t, "policy.evaluate_sign_on", victim, ip, "CHALLENGE",
+                                "Sign-on policy evaluation resulted in CHALLENGE", session=session,
+                                agent=SCRIPTED_CLIENT))
+            events.append(_okta(t + timedelta(seconds=rng.uniform(20, 50)), "user.authentication.auth_via_mfa",
+                                victim, ip, "FAILURE", "User rejected Okta push verify", session=session,
+                                agent=SCRIPTED_CLIENT))
+        else:
+            code = 50074 if i % 2 == 0 else 500121
+            events.append(_entra(t, victim, ip, code, interactive=True, app=ENTRA_APPS[0], correlation=correlation,
+                                 agent=SCRIPTED_CLIENT, mfa=True))
+    end = at + over + timedelta(seconds=30)
+    if accepted:
+        if variant == "okta":
+            events.append(_okta(end, "user.authentication.auth_via_mfa", victim, ip, "SUCCESS", session=session,
+                                agent=SCRIPTED_CLIENT))
+            events.append(_okta(end, "user.session.start", victim, ip, "SUCCESS", session=session,
+                                agent=SCRIPTED_CLIENT))
+        else:
+            events.append(_entra(end, victim, ip, 0, interactive=True, app=ENTRA_APPS[0], correlation=correlation,
+                                 agent=SCRIPTED_CLIENT, mfa=True))
+    return events, [Incident(incident_id, "mfa_fatigue", "user", victim.name, at, end)]
+
+
+def _new_country_sign_in(rng: random.Random, at: datetime, users: list[User], incident_id: str, variant: str):
+    """A valid session (password and MFA) from a country the victim never signs in from."""
+    ip, _ = _hostile_ip(rng)
+    victim = rng.choice(_with(users, variant))
+    if variant == "okta":
+        events = _okta_sign_in(rng, at, victim, ip, agent=BROWSERS[(victim.browser + 1) % len(BROWSERS)],
+                               typo_chance=0)
+    else:
+        events = _entra_sign_in(rng, at, victim, ip, agent=BROWSERS[(victim.browser + 1) % len(BROWSERS)],
+                                typo_chance=0)
+    return events, [Incident(incident_id, "new_country_sign_in", "user", victim.name, at, max(e.at for e in events))]
+
+
+def _cloud_privilege_escalation(rng: random.Random, at: datetime, users: list[User], incident_id: str,
+                                variant: str):
+    """A non-admin IAM user's keys, in other hands: look around IAM, fail to
+    attach a policy, then assume an admin role and act with it."""
+    candidates = [u for u in users if u.has_aws and not u.is_admin] or [u for u in users if not u.is_admin] or users
+    user = rng.choice(candidates)
+    ip, _ = _hostile_ip(rng)
+    identity = _iam_user(user, user.aws_key)
+    agent = _cli_agent("iam", "ListAttachedUserPolicies")
+    t = at
+    events = _api_calls(rng, t, identity, ip, False, AWS_READ_CALLS, rng.randint(2, 5))
+    t = max(e.at for e in events) + timedelta(seconds=rng.randint(5, 60))
+    events.append(_cloudtrail(t, identity, "iam", "AttachUserPolicy", ip, agent,
+                              params={"userName": user.name,
+                                      "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+                              read_only=False, error=("AccessDenied", f"User: {user.name} is not authorized to "
+                                                      "perform: iam:AttachUserPolicy")))
+    t += timedelta(seconds=rng.randint(30, 300))
+    event, assumed = _assume_role(rng, t, identity, rng.choice(PRIVILEGED_ROLES), f"{user.name}-{rng.randint(1000, 9999)}",
+                                  ip, _cli_agent("sts", "AssumeRole"), True)
+    events.append(event)
+    if assumed:
+        events.extend(_api_calls(rng, t, assumed, ip, False, AWS_ADMIN_CALLS, rng.randint(2, 6)))
+    end = max(e.at for e in events)
+    return events, [Incident(incident_id, "cloud_privilege_escalation", "user", user.name, at, end)]
+
+
 ATTACKS: dict[str, Callable] = {
     "brute_force": _brute_force,
     "password_spray": _password_spray,
@@ -207,6 +315,13 @@ ATTACKS: dict[str, Callable] = {
     "impossible_travel": _impossible_travel,
     "privilege_burst": _privilege_burst,
     "rare_process": _rare_process,
+}
+# Added later: each draws from its own random stream (see plan_attacks).
+LATER_ATTACKS: dict[str, Callable] = {
+    "password_spray_slow": _password_spray_slow,
+    "mfa_fatigue": _mfa_fatigue,
+    "new_country_sign_in": _new_country_sign_in,
+    "cloud_privilege_escalation": _cloud_privilege_escalation,
 }
 # The sources each technique shows up in; successive incidents of a technique take them in turn.
 ATTACK_SOURCES: dict[str, tuple[str, ...]] = {
@@ -216,6 +331,10 @@ ATTACK_SOURCES: dict[str, tuple[str, ...]] = {
     "impossible_travel": ("windows", "okta", "entra"),
     "privilege_burst": ("windows", "cloudtrail"),
     "rare_process": ("windows",),
+    "password_spray_slow": ("windows", "entra", "okta"),
+    "mfa_fatigue": ("okta", "entra"),
+    "new_country_sign_in": ("okta", "entra"),
+    "cloud_privilege_escalation": ("cloudtrail",),
 }
 
 
@@ -235,6 +354,17 @@ def plan_attacks(rng: random.Random, config: SimulationConfig, users: list[User]
             at = first + timedelta(seconds=rng.uniform(0, max(span, 60)))
             variant = variants[index % len(variants)]
             attack_events, attack_incidents = attack(rng, at, users, f"INC-{serial:04d}", variant)
+            events.extend(attack_events)
+            incidents.extend(attack_incidents)
+    for technique, attack in LATER_ATTACKS.items():
+        own = random.Random(f"{config.seed}:attack:{technique}")
+        variants = ATTACK_SOURCES[technique]
+        # a slow spray lasts up to about 20 hours: it must end before the simulation does
+        latest = span - (21 * 3600 if technique == "password_spray_slow" else 0)
+        for index in range(per_technique):
+            serial += 1
+            at = first + timedelta(seconds=own.uniform(0, max(latest, 60)))
+            attack_events, attack_incidents = attack(own, at, users, f"INC-{serial:04d}", variants[index % len(variants)])
             events.extend(attack_events)
             incidents.extend(attack_incidents)
     return events, incidents

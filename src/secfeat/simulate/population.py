@@ -139,13 +139,19 @@ def _hostile_ip(rng: random.Random) -> tuple[str, str]:
     return _ip_in(rng, HOSTILE_NETWORKS[country]), country
 
 
+HOSTILE_PREFIXES = {prefix for prefixes in HOSTILE_NETWORKS.values() for prefix in prefixes}
+
+
 @lru_cache(maxsize=16384)
 def _geo(ip: str) -> tuple:
     """(country code, country name, city row, network row) of a public address, per the demo's GeoIP."""
     first, second, _, last = ip.split(".")
     code = NETWORK_COUNTRY.get(f"{first}.{second}", "US")
     name, cities, network = GEO[code]
-    return code, name, cities[int(last) % len(cities)], network
+    if f"{first}.{second}" in HOSTILE_PREFIXES:
+        return code, name, cities[int(last) % len(cities)], network
+    # staff live near their office: home and office addresses place in its city (no false impossible travel)
+    return code, name, cities[0], network
 
 
 def _ghost(name: str) -> User:

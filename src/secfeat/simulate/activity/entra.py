@@ -38,6 +38,7 @@ ENTRA_RESULTS = {
             "must use multi-factor authentication to access the resource.", "MFA required in Azure AD"),
     50140: ("This error occurred due to 'Keep me signed in' interrupt when the user was signing in.", None),
     50158: ("External security challenge was not satisfied.", None),
+    500121: ("Authentication failed during strong authentication request.", "The user didn't complete the MFA prompt."),
 }
 ENTRA_MFA_INTERRUPTS = (50074, 50076)
 

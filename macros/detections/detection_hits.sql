@@ -1,0 +1,37 @@
+{#- A detection's hits in the one shape the `alerts` model reads: every row of
+    `relation` (event_uid, event_at, src_endpoint_ip, the entity's key column)
+    labelled with what the detection is. `detection` is the dict a detection
+    model declares once (and also puts in its config meta, so the catalog
+    shows it): name, title, attack technique and tactic (uid and name),
+    severity (low | medium | high | critical) and entity (user | src_ip). -#}
+{% macro detection_hits(relation, detection, score='null') -%}
+    {%- set severity_ids = {'low': 2, 'medium': 3, 'high': 4, 'critical': 5} -%}
+    {%- set entity_columns = {'user': 'user_key', 'src_ip': 'src_endpoint_ip'} -%}
+    {%- if detection.severity not in severity_ids or detection.entity not in entity_columns -%}
+        {{ exceptions.raise_compiler_error(
+            "detection " ~ detection.name ~ ": severity must be one of " ~ (severity_ids | list | join(', '))
+            ~ " and entity one of " ~ (entity_columns | list | join(', '))
+        ) }}
+    {%- endif -%}
+    select
+        '{{ detection.name }}' as detection,
+        'rule' as detection_kind,
+        '{{ detection.title | replace("'", "''") }}' as title,
+        '{{ detection.attack_technique_uid }}' as attack_technique_uid,
+        '{{ detection.attack_technique_name }}' as attack_technique_name,
+        '{{ detection.attack_tactic_uid }}' as attack_tactic_uid,
+        '{{ detection.attack_tactic_name }}' as attack_tactic_name,
+        '{{ detection.severity }}' as severity,
+        {{ severity_ids[detection.severity] }} as severity_id,
+        '{{ detection.entity }}' as entity_type,
+        {{ entity_columns[detection.entity] }} as entity_key,
+        event_uid,
+        event_at,
+        user_key,
+        src_endpoint_ip,
+        cast({{ score }} as double) as score,
+        cast(null as varchar) as model_name,
+        cast(null as varchar) as model_version
+    from {{ relation }}
+    where {{ entity_columns[detection.entity] }} is not null
+{%- endmacro %}

@@ -1,0 +1,17 @@
+{%- set detection = {
+    'name': 'impossible_travel',
+    'title': 'Consecutive sign-ins too far apart to travel between',
+    'attack_technique_uid': 'T1078', 'attack_technique_name': 'Valid Accounts',
+    'attack_tactic_uid': 'TA0001', 'attack_tactic_name': 'Initial Access',
+    'severity': 'high', 'entity': 'user',
+} -%}
+{{ config(meta={'detection': detection}) }}
+{#- Rule: a successful located logon whose user travelled over 1,000 km/h
+    from the previous located one (travel_speed_kmh, the input of
+    max_travel_speed_kmh_1h): faster than an airliner. -#}
+with hits as (
+    select * from {{ ref('feat_authentication_events') }}
+    where travel_speed_kmh > 1000 and max_travel_speed_kmh_1h > 1000
+)
+
+{{ secfeat.detection_hits('hits', detection) }}

@@ -1,0 +1,18 @@
+{%- set detection = {
+    'name': 'new_country_sign_in',
+    'title': 'Sign-in from a country new to the user',
+    'attack_technique_uid': 'T1078', 'attack_technique_name': 'Valid Accounts',
+    'attack_tactic_uid': 'TA0001', 'attack_tactic_name': 'Initial Access',
+    'severity': 'medium', 'entity': 'user',
+} -%}
+{{ config(meta={'detection': detection}) }}
+{#- Rule: a successful logon from a country the user had no successful logon
+    from in the 30 days up to it (is_new_country_30d), by a user with at least
+    5 successful logons in the week (successful_logins_7d): an established
+    user, not a newcomer. -#}
+with hits as (
+    select * from {{ ref('feat_authentication_events') }}
+    where status_id = 1 and is_new_country_30d and successful_logins_7d >= 5
+)
+
+{{ secfeat.detection_hits('hits', detection) }}

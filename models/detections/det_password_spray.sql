@@ -1,0 +1,16 @@
+{%- set detection = {
+    'name': 'password_spray',
+    'title': 'One address failing logons for many accounts within an hour',
+    'attack_technique_uid': 'T1110.003', 'attack_technique_name': 'Password Spraying',
+    'attack_tactic_uid': 'TA0006', 'attack_tactic_name': 'Credential Access',
+    'severity': 'high', 'entity': 'src_ip',
+} -%}
+{{ config(meta={'detection': detection}) }}
+{#- Rule: a failed logon from a source IP that failed logons for at least 10
+    distinct users in the hour up to it (distinct_users_failed_1h). -#}
+with hits as (
+    select * from {{ ref('feat_authentication_events') }}
+    where status_id = 2 and distinct_users_failed_1h >= 10
+)
+
+{{ secfeat.detection_hits('hits', detection) }}

@@ -1,0 +1,17 @@
+{%- set detection = {
+    'name': 'password_spray_slow',
+    'title': 'One address failing logons for many accounts over a day, slowly',
+    'attack_technique_uid': 'T1110.003', 'attack_technique_name': 'Password Spraying',
+    'attack_tactic_uid': 'TA0006', 'attack_tactic_name': 'Credential Access',
+    'severity': 'medium', 'entity': 'src_ip',
+} -%}
+{{ config(meta={'detection': detection}) }}
+{#- Rule: a failed logon from a source IP that failed logons for at least 10
+    distinct users in the 24 hours up to it (distinct_users_failed_24h), below
+    the fast spray's hourly threshold: low and slow. -#}
+with hits as (
+    select * from {{ ref('feat_authentication_events') }}
+    where status_id = 2 and distinct_users_failed_24h >= 10 and distinct_users_failed_1h < 10
+)
+
+{{ secfeat.detection_hits('hits', detection) }}

@@ -1,0 +1,35 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_uid',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook="{{ secfeat.delete_past_retention('event_at') }}",
+    )
+}}
+{#- Per (user, source country) features at every logon that has a country. -#}
+-- read twice by an incremental run: inlined, so its load-time filter reaches the scan
+with logons as {{ secfeat.not_materialized() }} (
+    select
+        event_uid,
+        user_key,
+        src_endpoint_location_country,
+        status_id,
+        event_at,
+        _ingested_at,
+        _loaded_at
+    from {{ ref('int_user_activity_events') }}
+    where activity_kind = 'logon' and src_endpoint_location_country is not null
+),
+
+features as (
+    {{ secfeat.rolling_window(
+        relation='logons',
+        entity_key=['user_key', 'src_endpoint_location_country'],
+        time_column='event_at',
+        features=secfeat.user_country_features(),
+        loaded_at_column='_loaded_at',
+    ) }}
+)
+
+select * from features
