@@ -13,8 +13,10 @@
        first on a tie), lists every detection that fired, its first and last
        event, and the event uids behind it (up to 100, by uid; event_count counts all).
     5. A daily budget (var alerts_daily_budget) across all detections: per UTC
-       day of the first event, highest severity first, then score, then the
-       number of events; the rest are status over_budget.
+       day of the first event, highest severity first, then the number of
+       detections that agree, then a rule's before the model's alone (a rule
+       says why), then score, then the number of events; the rest are status
+       over_budget.
     Rebuilt whole from the detections on every build, so the same events
     always give the same alerts. -#}
 {%- set detection_models = [
@@ -28,9 +30,14 @@
 {%- set budget_var = var('alerts_daily_budget') -%}
 {%- set budget = none if budget_var in (none, '', 'None', 'none', 'null') or (budget_var | int) <= 0
     else budget_var | int -%}
+{%- set hit_columns = [
+    'detection', 'detection_kind', 'title', 'attack_technique_uid', 'attack_technique_name', 'attack_tactic_uid',
+    'attack_tactic_name', 'severity', 'severity_id', 'entity_type', 'entity_key', 'event_uid', 'event_at',
+    'user_key', 'src_endpoint_ip', 'score', 'model_name', 'model_version',
+] -%}
 with hits as (
     {%- for detection_model in detection_models %}
-        select * from {{ ref(detection_model) }}
+        select {{ hit_columns | join(', ') }} from {{ ref(detection_model) }}
         {%- if not loop.last %}
             union all
         {%- endif %}
@@ -42,7 +49,8 @@ chosen_hits as (
         *,
         {{ secfeat.epoch_microseconds('event_at') }} as at_us
     from hits
-    where detection_kind in ({% for kind in kinds %}'{{ kind }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    where
+        detection_kind in ('{{ kinds | join("', '") }}')
 ),
 
 src_ip_hits as (
@@ -86,7 +94,7 @@ folded_hits as (
             chosen_hits.entity_type = 'user'
             and chosen_hits.src_endpoint_ip = src_ip_incidents.src_endpoint_ip
             and chosen_hits.at_us between src_ip_incidents.from_us and src_ip_incidents.to_us
-    -- incidents of one IP are more than a gap apart, so a hit falls in at most one
+-- incidents of one IP are more than a gap apart, so a hit falls in at most one
 ),
 
 sessionized as (
@@ -134,41 +142,54 @@ incidents as (
 
 alerts as (
     select
-        'ALR-' || left(md5(entity_type || ':' || entity_key || ':' || first_event_uid), 16) as alert_id,
-        cast(first_event_at as date) as alert_day,
+        cast(incidents.first_event_at as date) as alert_day,
         primary_detection.detection,
-        detections,
+        incidents.detections,
         primary_detection.detection_kind,
         primary_detection.title,
-        primary_detection.title || ': ' || entity_type || ' ' || entity_key || ', ' || event_count
-        || ' events from ' || strftime(first_event_at, '%Y-%m-%d %H:%M:%S') || ' to '
-        || strftime(last_event_at, '%Y-%m-%d %H:%M:%S') || ' UTC (' || array_to_string(detections, ', ') || ')'
-            as description,
         primary_detection.attack_technique_uid,
         primary_detection.attack_technique_name,
         primary_detection.attack_tactic_uid,
         primary_detection.attack_tactic_name,
         primary_detection.severity,
         primary_detection.severity_id,
-        entity_type,
-        entity_key,
-        first_event_at,
-        last_event_at,
-        event_count,
-        all_event_uids[1:100] as evidence_event_uids,
+        incidents.entity_type,
+        incidents.entity_key,
+        incidents.first_event_at,
+        incidents.last_event_at,
+        incidents.event_count,
         best_score.score,
         best_score.model_name,
-        best_score.model_version
+        best_score.model_version,
+        'ALR-'
+        || left(md5(incidents.entity_type || ':' || incidents.entity_key || ':' || incidents.first_event_uid), 16)
+            as alert_id,
+        primary_detection.title
+        || ': '
+        || incidents.entity_type
+        || ' '
+        || incidents.entity_key
+        || ', '
+        || incidents.event_count
+        || ' events from ' || strftime(incidents.first_event_at, '%Y-%m-%d %H:%M:%S') || ' to '
+        || strftime(incidents.last_event_at, '%Y-%m-%d %H:%M:%S')
+        || ' UTC ('
+        || array_to_string(incidents.detections, ', ')
+        || ')'
+            as description,
+        incidents.all_event_uids[1:100] as evidence_event_uids
     from incidents
 ),
 
 ranked as (
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             partition by alert_day
-            order by severity_id desc, score desc nulls last, event_count desc, alert_id
-        )::integer as daily_rank
+            order by
+                severity_id desc, len(detections) desc, detection_kind = 'rule' desc, score desc nulls last,
+                event_count desc, alert_id asc
+        ) as integer) as daily_rank
     from alerts
 )
 

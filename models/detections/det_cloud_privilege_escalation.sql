@@ -8,25 +8,26 @@
 {{ config(meta={'detection': detection}) }}
 {#- Rule: a successful assumption of a privileged role (var
     privileged_role_uid_pattern) that is the actor's first in 7 days
-    (privileged_role_assumptions_7d = 1), once the warehouse has a day of role
-    assumptions: before that, every assumption is somebody's first (warm-up). -#}
-with assumptions as (
+    (privileged_role_assumptions_7d = 1), once the warehouse has a day of cloud
+    activity: before that, every assumption is somebody's first (warm-up). -#}
+with activity as (
     select * from {{ ref('feat_user_activity_events') }}
-    where privilege_kind = 'assumed_privileged_role'
 ),
 
-assumption_history as (
-    select min(event_at) as first_assumption_at
-    from assumptions
+cloud_history as (
+    select min(event_at) as first_call_at
+    from activity
+    where activity_kind = 'api_call'
 ),
 
 hits as (
-    select assumptions.*
-    from assumptions
-    cross join assumption_history
+    select activity.*
+    from activity
+    cross join cloud_history
     where
-        assumptions.privileged_role_assumptions_7d <= 1
-        and assumptions.event_at >= assumption_history.first_assumption_at + interval 1 day
+        activity.privilege_kind = 'assumed_privileged_role'
+        and activity.privileged_role_assumptions_7d <= 1
+        and activity.event_at >= cloud_history.first_call_at + interval 1 day
 )
 
 {{ secfeat.detection_hits('hits', detection) }}

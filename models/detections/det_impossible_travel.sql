@@ -6,12 +6,14 @@
     'severity': 'high', 'entity': 'user',
 } -%}
 {{ config(meta={'detection': detection}) }}
-{#- Rule: a successful located logon whose user travelled over 1,000 km/h
-    from the previous located one (travel_speed_kmh, the input of
-    max_travel_speed_kmh_1h): faster than an airliner. -#}
+{#- Rule: a successful located logon, from an address new to the user
+    (is_new_src_ip_30d), whose user travelled over 1,000 km/h from the
+    previous located one (travel_speed_kmh, the input of
+    max_travel_speed_kmh_1h): faster than an airliner. The way back to a known
+    address is no new alert. -#}
 with hits as (
     select * from {{ ref('feat_authentication_events') }}
-    where travel_speed_kmh > 1000 and max_travel_speed_kmh_1h > 1000
+    where travel_speed_kmh > 1000 and max_travel_speed_kmh_1h > 1000 and is_new_src_ip_30d
 )
 
 {{ secfeat.detection_hits('hits', detection) }}

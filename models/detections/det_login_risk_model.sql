@@ -44,7 +44,9 @@ hits as (
     where
         user_key is not null
         and case
-            when model_algorithm = 'isolation_forest' then score_percentile >= {{ var('unsupervised_alert_percentile') }}
+            when
+                model_algorithm = 'isolation_forest'
+                then score_percentile >= {{ var('unsupervised_alert_percentile') }}
             else score >= {{ var('alert_threshold') }}
         end
 )
@@ -58,7 +60,6 @@ select
     attack_tactic_uid,
     attack_tactic_name,
     severity,
-    case severity when 'critical' then 5 when 'high' then 4 else 3 end as severity_id,
     entity_type,
     entity_key,
     event_uid,
@@ -67,5 +68,6 @@ select
     src_endpoint_ip,
     score,
     model_name,
-    model_version
+    model_version,
+    case severity when 'critical' then 5 when 'high' then 4 else 3 end as severity_id
 from hits

@@ -8,10 +8,16 @@
 {{ config(meta={'detection': detection}) }}
 {#- Rule: a failed logon from a source IP that failed logons for at least 10
     distinct users in the 24 hours up to it (distinct_users_failed_24h), below
-    the fast spray's hourly threshold: low and slow. -#}
+    the fast spray's hourly threshold (low and slow), and for most of the users
+    it tried (distinct_users_24h): an office NAT sees a dozen typos a day among
+    hundreds of users who sign in fine. -#}
 with hits as (
     select * from {{ ref('feat_authentication_events') }}
-    where status_id = 2 and distinct_users_failed_24h >= 10 and distinct_users_failed_1h < 10
+    where
+        status_id = 2
+        and distinct_users_failed_24h >= 10
+        and distinct_users_failed_1h < 10
+        and distinct_users_failed_24h * 2 > distinct_users_24h
 )
 
 {{ secfeat.detection_hits('hits', detection) }}

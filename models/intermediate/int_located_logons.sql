@@ -8,8 +8,8 @@ with located as (
         event_uid,
         user_key,
         event_at,
-        src_endpoint_location_lat as lat,
-        src_endpoint_location_long as long,
+        src_endpoint_location_lat as latitude,
+        src_endpoint_location_long as longitude,
         _loaded_at
     from {{ ref('ocsf_authentication') }}
     where
@@ -23,8 +23,8 @@ with located as (
 with_previous as (
     select
         *,
-        lag(lat) over by_time as previous_lat,
-        lag(long) over by_time as previous_long,
+        lag(latitude) over by_time as previous_latitude,
+        lag(longitude) over by_time as previous_longitude,
         lag(event_at) over by_time as previous_event_at,
         lag(_loaded_at) over by_time as previous_loaded_at
     from located
@@ -36,10 +36,10 @@ travelled as (
         event_uid,
         user_key,
         event_at,
-        lat,
-        long,
+        latitude,
+        longitude,
         previous_event_at,
-        {{ secfeat.great_circle_km('previous_lat', 'previous_long', 'lat', 'long') }} as travel_km,
+        {{ secfeat.great_circle_km('previous_latitude', 'previous_longitude', 'latitude', 'longitude') }} as travel_km,
         greatest(_loaded_at, coalesce(previous_loaded_at, _loaded_at)) as _loaded_at
     from with_previous
 )
@@ -48,8 +48,8 @@ select
     event_uid,
     user_key,
     event_at,
-    lat,
-    long,
+    latitude,
+    longitude,
     previous_event_at,
     travel_km,
     -- km/h; a minute's floor so two places at one instant read fast, not infinite

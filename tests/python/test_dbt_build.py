@@ -53,6 +53,19 @@ def test_event_grain_features_equal_the_brute_force_reference_of(demo_build):
     assert not mismatched, f"{len(mismatched)} rows differ, e.g. {actual.get(mismatched[0])} != {expected[mismatched[0]]}"
 
 
+def test_new_features_are_exercised_and_the_country_feature_equals_the_reference(demo_build):
+    """The demo's data reaches the detection features (not all zero), and
+    is_new_country_30d, at every logon but no model input, equals the reference."""
+    expected = reference_of(demo_build).at_every_logon(with_country=True)
+    actual = {uid: value for uid, value in demo_build.query(
+        "select event_uid, is_new_country_30d from feat_authentication_events")}
+    assert actual == {uid: row["is_new_country_30d"] for uid, row in expected.items()}
+    assert {True, False, None} <= set(actual.values())
+    for feature in ("mfa_prompts_1h", "successful_mfa_1h", "max_travel_speed_kmh_1h", "privileged_action_count_1h",
+                    "privileged_role_assumptions_7d", "api_calls_1h", "distinct_users_24h"):
+        assert any(row[feature] for row in expected.values()), feature
+
+
 def test_entity_latest_features_equal_the_reference_as_of_the_var(demo_build):
     as_of = datetime.fromisoformat(demo_build.vars["as_of"])
     expected = reference_of(demo_build)
