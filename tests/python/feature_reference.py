@@ -249,7 +249,7 @@ class Reference:
             "distinct_src_ips_24h": len({logon.ip for logon in logons_in(DAY) if logon.ip is not None}),
             "login_geo_diversity_7d": len({logon.country for logon in logons_in(7 * DAY) if logon.country}),
             "privileged_action_count_24h": privileged_in(DAY),
-            "mfa_prompts_1h": sum(1 for logon in logons_in(HOUR) if logon.is_mfa and logon.status in (99,)),
+            "mfa_prompts_1h": sum(1 for logon in logons_in(HOUR) if logon.is_mfa and logon.status in (2, 99)),
             "successful_mfa_1h": sum(1 for logon in logons_in(HOUR) if logon.is_mfa and logon.status == 1),
             "max_travel_speed_kmh_1h": max(speeds) if speeds else None,
             "privileged_action_count_1h": privileged_in(HOUR),

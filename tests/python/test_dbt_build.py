@@ -16,13 +16,34 @@ import pytest
 import raw_reference
 from secfeat import contract
 from conftest import DbtProject, simulate_landing, staged_event_counts
-from feature_reference import EVENT_FEATURES, USER_FEATURES, reference_of
+from feature_reference import (COUNTRY_FEATURES, EVENT_FEATURES, SRC_IP_FEATURES, USER_FEATURES, first_difference,
+                               reference_of, same)
 
 pytestmark = pytest.mark.dbt
 
+# what an incremental run of the event-grain features builds, views and the travel speeds they read included
+EVENT_GRAIN_MODELS = ("int_process_launch_prevalence", "int_located_logons", "int_user_activity_events",
+                      "feat_user_activity_events", "feat_user_authentication_events",
+                      "feat_user_src_ip_authentication_events", "feat_src_ip_authentication_events",
+                      "feat_user_country_authentication_events", "feat_authentication_events")
+
+
 def feature_rows(project: DbtProject) -> dict:
-    rows = project.query(f"select event_uid, {', '.join(EVENT_FEATURES)} from feat_authentication_events")
-    return {row[0]: dict(zip(EVENT_FEATURES, row[1:])) for row in rows}
+    """feat_authentication_events: the model's features and the country's."""
+    columns = (*EVENT_FEATURES, *COUNTRY_FEATURES)
+    rows = project.query(f"select event_uid, {', '.join(columns)} from feat_authentication_events")
+    return {row[0]: dict(zip(columns, row[1:])) for row in rows}
+
+
+def activity_rows(project: DbtProject) -> dict:
+    """feat_user_activity_events: the user features at everything a user did."""
+    rows = project.query(f"select event_uid, activity_kind, {', '.join(USER_FEATURES)} from feat_user_activity_events")
+    return {(row[0], row[1]): dict(zip(USER_FEATURES, row[2:])) for row in rows}
+
+
+def assert_same(actual: dict, expected: dict, context: str = "") -> None:
+    if not same(actual, expected):
+        pytest.fail(f"{context}: {first_difference(actual, expected)}")
 
 
 # ---------------------------------------------------------------- the demo build
@@ -46,24 +67,30 @@ def test_staged_events_match_an_independent_read_of_the_raw_files(demo_build, so
 
 
 def test_event_grain_features_equal_the_brute_force_reference_of(demo_build):
-    expected = reference_of(demo_build).at_every_logon()
-    actual = feature_rows(demo_build)
+    """Every feature at every logon (the country's too), at everything a user
+    did, and at every logon with a country, as the reference computes them."""
+    reference = reference_of(demo_build)
+    expected, actual = reference.at_every_logon(with_country=True), feature_rows(demo_build)
     assert len(actual) == len(expected) > 1000
-    mismatched = [uid for uid in expected if actual.get(uid) != expected[uid]]
-    assert not mismatched, f"{len(mismatched)} rows differ, e.g. {actual.get(mismatched[0])} != {expected[mismatched[0]]}"
+    assert_same(actual, expected, "feat_authentication_events")
+    activity = activity_rows(demo_build)
+    assert {kind for _, kind in activity} == {"logon", "privileged_action", "process_launch", "api_call"}
+    assert_same(activity, reference.at_every_activity(), "feat_user_activity_events")
+    countries = dict(demo_build.query(
+        "select event_uid, is_new_country_30d from feat_user_country_authentication_events"))
+    assert_same(countries, reference.at_every_logon_with_a_country(), "feat_user_country_authentication_events")
 
 
-def test_new_features_are_exercised_and_the_country_feature_equals_the_reference(demo_build):
-    """The demo's data reaches the detection features (not all zero), and
-    is_new_country_30d, at every logon but no model input, equals the reference."""
-    expected = reference_of(demo_build).at_every_logon(with_country=True)
-    actual = {uid: value for uid, value in demo_build.query(
-        "select event_uid, is_new_country_30d from feat_authentication_events")}
-    assert actual == {uid: row["is_new_country_30d"] for uid, row in expected.items()}
-    assert {True, False, None} <= set(actual.values())
-    for feature in ("mfa_prompts_1h", "successful_mfa_1h", "max_travel_speed_kmh_1h", "privileged_action_count_1h",
-                    "privileged_role_assumptions_7d", "api_calls_1h", "distinct_users_24h"):
-        assert any(row[feature] for row in expected.values()), feature
+def test_the_demo_exercises_every_feature(demo_build):
+    """The demo's data reaches every feature (none is all zero or null, at the
+    logons or at the other activity), and is_new_country_30d reads true, false
+    and null: the equalities above compare something."""
+    logons, activity = feature_rows(demo_build), activity_rows(demo_build)
+    for feature in EVENT_FEATURES:
+        assert any(row[feature] for row in logons.values()), feature
+    for feature in USER_FEATURES:
+        assert any(row[feature] for row in activity.values()), feature
+    assert {True, False, None} <= {row["is_new_country_30d"] for row in logons.values()}
 
 
 def test_entity_latest_features_equal_the_reference_as_of_the_var(demo_build):
@@ -71,17 +98,19 @@ def test_entity_latest_features_equal_the_reference_as_of_the_var(demo_build):
     expected = reference_of(demo_build)
     rows = demo_build.query(f"select user_key, as_of_at, {', '.join(USER_FEATURES)} from feat_user_latest")
     assert {row[1] for row in rows} == {as_of}
-    assert {row[0]: dict(zip(USER_FEATURES, row[2:])) for row in rows} == expected.users_as_of(as_of)
-    assert dict(demo_build.query("select src_endpoint_ip, distinct_users_failed_1h from feat_src_ip_latest")) \
-        == expected.src_ips_as_of(as_of)
+    assert_same({row[0]: dict(zip(USER_FEATURES, row[2:])) for row in rows}, expected.users_as_of(as_of),
+                "feat_user_latest")
+    assert_same({row[0]: dict(zip(SRC_IP_FEATURES, row[1:])) for row in demo_build.query(
+        f"select src_endpoint_ip, {', '.join(SRC_IP_FEATURES)} from feat_src_ip_latest")},
+        expected.src_ips_as_of(as_of), "feat_src_ip_latest")
 
 
 def test_a_second_build_with_nothing_new_changes_nothing(demo_build):
-    before = feature_rows(demo_build)
-    demo_build.run("build", "--select", "int_process_launch_prevalence", "int_user_activity_events",
-                   "feat_user_authentication_events", "feat_user_src_ip_authentication_events",
-                   "feat_src_ip_authentication_events", "feat_authentication_events")
-    assert feature_rows(demo_build) == before
+    before = feature_rows(demo_build), activity_rows(demo_build)
+    computed = demo_build.query("select max(_computed_at) from feat_authentication_events")
+    demo_build.run("build", "--select", *EVENT_GRAIN_MODELS)
+    assert (feature_rows(demo_build), activity_rows(demo_build)) == before
+    assert demo_build.query("select max(_computed_at) from feat_authentication_events") == computed
 
 
 def _last_invocation_id(project: DbtProject) -> str:
@@ -222,12 +251,14 @@ def test_incremental_builds_with_late_files_equal_a_full_refresh(tmp_path):
             for path in (complete / source).glob(f"*_{day}.*"):
                 shutil.copy2(path, landing / source / path.name)  # keeps the landing time
         incremental.run(*selection)
-        expected = reference_of(incremental).at_every_logon()
-        assert feature_rows(incremental) == expected, f"after landing {day}"
+        reference = reference_of(incremental)
+        assert_same(feature_rows(incremental), reference.at_every_logon(with_country=True), f"after landing {day}")
+        assert_same(activity_rows(incremental), reference.at_every_activity(), f"activity after landing {day}")
 
     full = DbtProject(tmp_path / "full", landing)
     full.run(*selection, "--full-refresh")
-    assert feature_rows(full) == feature_rows(incremental)
+    assert_same(feature_rows(full), feature_rows(incremental), "full refresh")
+    assert_same(activity_rows(full), activity_rows(incremental), "full refresh of feat_user_activity_events")
 
 
 def test_the_same_file_landed_twice_adds_no_events(tmp_path):
@@ -237,12 +268,12 @@ def test_the_same_file_landed_twice_adds_no_events(tmp_path):
     selection = ("build", "--select", "+feat_authentication_events", "+landing_audit",
                  "--exclude", "test_type:unit", "--indirect-selection", "cautious")
     project.run(*selection)
-    before = feature_rows(project)
+    before = feature_rows(project), activity_rows(project)
     staged_before = {source: staged_event_counts(project, source) for source in raw_reference.READERS}
     for path in list(landing.glob("*/*")):
         shutil.copy2(path, path.with_name("redelivered_" + path.name))
     project.run(*selection)
-    assert feature_rows(project) == before
+    assert (feature_rows(project), activity_rows(project)) == before
     assert {source: staged_event_counts(project, source) for source in raw_reference.READERS} == staged_before
     # every record that was staged now stands in two files: one copy staged, the other a duplicate
     outcomes = dict(project.query("select outcome, sum(record_count)::bigint from landing_audit group by 1"))

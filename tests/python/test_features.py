@@ -457,7 +457,7 @@ def _model_rows(stream: Stream, batch: int) -> dict[str, list[_Row]]:
     for rows in located.values():
         rows.sort(key=lambda row: (row["event_at"], row["event_uid"]))
         for before, row in zip(rows, rows[1:]):
-            pass  # MUTATION
+            logon_load[row["event_uid"]] = max(load[row["event_uid"]], load[before["event_uid"]])
 
     launches = [{**row, "process": (row["process_file_path"] or row["process_name"]).lower()}
                 for row in stream.landed_through("ocsf_process_activity", batch)
@@ -535,7 +535,8 @@ def _reference(project: DbtProject) -> Reference:
 
 
 def _assert_same(actual: dict, expected: dict, context: str) -> None:
-    assert same(actual, expected), f"{context}: {first_difference(actual, expected)}"
+    if not same(actual, expected):
+        pytest.fail(f"{context}: {first_difference(actual, expected)}")
 
 
 @pytest.mark.parametrize("case", list(STREAM_CASES))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT_ROOT, DbtProject
-from feature_reference import EVENT_FEATURES, USER_FEATURES, reference_of
+from feature_reference import EVENT_FEATURES, USER_FEATURES, first_difference, reference_of, same
 from secfeat import ml
 from secfeat.cli import project_vars
 from secfeat.warehouse import connect_build
@@ -21,8 +21,9 @@ pytestmark = pytest.mark.dbt
 
 TRAINING_COLUMNS = ("label_id", "label_source", "user_key", "src_endpoint_ip", "label_at", "is_positive",
                     *EVENT_FEATURES)
-TRAINING_INPUTS = ("int_process_launch_prevalence", "int_user_activity_events", "feat_login_training_set")
-OCSF_TABLES = ("ocsf_authentication", "ocsf_authorize_session", "ocsf_process_activity")
+TRAINING_INPUTS = ("int_process_launch_prevalence", "int_located_logons", "int_user_activity_events",
+                   "feat_login_training_set")
+OCSF_TABLES = ("ocsf_authentication", "ocsf_authorize_session", "ocsf_process_activity", "ocsf_api_activity")
 
 
 def _training_rows(project: DbtProject) -> dict:
@@ -83,7 +84,7 @@ def test_training_rows_equal_the_reference_as_of_each_label_time(demo_build):
             expected = {"label_source": "analyst_disposition", "user_key": user, "src_endpoint_ip": ip,
                         "label_at": at, "is_positive": disposition == "true_positive"}
         expected |= reference.event_features(expected["user_key"], expected["src_endpoint_ip"], expected["label_at"])
-        assert row == expected, label_id
+        assert same(row, expected), f"{label_id}: {first_difference(row, expected)}"
         positives += row["is_positive"]
     assert 0 < positives < len(rows)
 
@@ -156,14 +157,15 @@ def test_the_snapshot_records_what_the_warehouse_knew_when(demo_build, tmp_path)
         current = {row[0]: dict(zip(USER_FEATURES, row[1:])) for row in project.query(
             f"select user_key, {', '.join(USER_FEATURES)} from snapshots.snap_user_latest_features "
             "where dbt_valid_to is null")}
-        assert current == reference.users_as_of(as_of), f"after build {number}"
+        expected = reference.users_as_of(as_of)
+        assert same(current, expected), f"after build {number}: {first_difference(current, expected)}"
     project.run("test", "--select", "snap_user_latest_features")
 
     history = project.query(f"select user_key, as_of_at, dbt_valid_from, dbt_valid_to, {', '.join(USER_FEATURES)} "
                             "from snapshots.snap_user_latest_features order by user_key, dbt_valid_from")
     assert len(history) > len(current)  # windows moved, so values changed between builds
     for user_key, as_of_at, valid_from, valid_to, *values in history:
-        assert dict(zip(USER_FEATURES, values)) == reference.user_features(user_key, as_of_at)
+        assert same(dict(zip(USER_FEATURES, values)), reference.user_features(user_key, as_of_at)), (user_key, as_of_at)
         assert valid_to is None or valid_from < valid_to
 
     # the no-overlap test can fail: stretch one closed range over its successor
