@@ -130,20 +130,22 @@
     {%- endif -%}
 
     {#- identifier column -> its pseudonym, computed once below; free text is
-        scrubbed of them, emails before the user names inside them -#}
+        scrubbed of them, uids first (an AWS ARN spells a role and a person's
+        session name: "User: arn:aws:sts::1:assumed-role/Admin/jane is not
+        authorized"), emails before the user names inside them -#}
     {%- set pseudonymize = var('pseudonymize_identifiers') -%}
     {%- set identifier_kinds = {} -%}
     {%- set text_columns = [] -%}
     {%- set text_identifiers = [] -%}
     {%- if pseudonymize -%}
-        {%- for kind in ['email', 'full_name', 'user_name', 'ip', 'uid', 'path', 'text'] -%}
+        {%- for kind in ['uid', 'email', 'full_name', 'user_name', 'ip', 'path', 'text'] -%}
             {%- for name in columns if contract.columns[name].get('pseudonymize') == kind -%}
                 {%- if kind == 'text' -%}
                     {%- do text_columns.append(name) -%}
                 {%- else -%}
                     {%- do identifier_kinds.update({name: kind}) -%}
                 {%- endif -%}
-                {%- if kind in ['email', 'full_name', 'user_name', 'ip'] -%}
+                {%- if kind in ['uid', 'email', 'full_name', 'user_name', 'ip'] -%}
                     {%- do text_identifiers.append(['cast(' ~ mapped[name] ~ ' as varchar)', '_pseudonym__' ~ name]) -%}
                 {%- endif -%}
                 {%- if kind == 'ip' -%}

@@ -1,13 +1,14 @@
 {%- set detection = {
     'name': 'login_risk_model',
-    'title': 'The login risk model scored a logon in its top range',
+    'title': 'The risk model scored an activity of the user in its top range',
     'attack_technique_uid': 'T1078', 'attack_technique_name': 'Valid Accounts',
     'attack_tactic_uid': 'TA0001', 'attack_tactic_name': 'Initial Access',
     'severity': 'medium', 'entity': 'user',
 } -%}
 {{ config(meta={'detection': detection}, tags=['uses_champion']) }}
 {#- The champion model (ml_login_scores, its kept scores) as one more
-    detection: a logon it scores at var alert_threshold or above; a model
+    detection: an event of any kind (a logon, a privileged action, a process
+    launch, an API call) it scores at var alert_threshold or above; a model
     trained without labels (isolation_forest) instead alerts at var
     unsupervised_alert_percentile of its training window's scores, so no
     threshold needs tuning. Severity by the score's percentile (var

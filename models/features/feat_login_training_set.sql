@@ -1,13 +1,17 @@
 {{ config(tags=['training']) }}
-{#- Labelled rows for the login models, each with every feature computed
+{#- Labelled rows for the risk model, each with every feature computed
     exactly as of its label time by rolling_window (nothing later can leak in).
-    Bounded: it grows with the incidents, the analyst labels and a fixed share
-    of the logons, not with every logon.
-      * incident labels: every logon inside an incident window of its user or
-        its source IP (ml_login_incident_logons) is a positive; of the other
-        logons, the negatives, each is kept when the hash of its label id
+    The model scores everything a user did (feat_activity_events), so it
+    learns from everything: logons, privileged actions, process launches and
+    API calls, each with its user's features and, at a logon, its source
+    IP's (null at the other kinds, as where it scores). Bounded: it grows
+    with the incidents, the analyst labels and a fixed share of the
+    activity, not with every event.
+      * incident labels: every activity inside an incident window of its user
+        or its source IP (ml_incident_activity) is a positive; of the other
+        activity, the negatives, each is kept when the hash of its label id
         falls under var training_negative_sample_rate (md5_number_lower of the
-        label id below rate * 2^64: the same rows on every build, and a logon
+        label id below rate * 2^64: the same rows on every build, and an event
         keeps its fate as history grows);
       * analyst labels: every disposition of a past alert (seed
         analyst_dispositions), positive when judged a true positive.
@@ -25,38 +29,42 @@
     {%- set analyst_user_key = secfeat.pseudonymize_identifier('user_key', 'user_name') -%}
     {%- set analyst_src_endpoint_ip = secfeat.pseudonymize_identifier('src_endpoint_ip', 'ip') -%}
 {%- endif %}
-with incident_logons as (
-    select * from {{ ref('ml_login_incident_logons') }}
+with incident_activity as (
+    select * from {{ ref('ml_incident_activity') }}
 ),
 
-logons as (
+activity as (
     select
         event_uid,
+        activity_kind,
         user_key,
         src_endpoint_ip,
-        event_at
+        event_at,
+        'event:' || activity_kind || ':' || event_uid as label_id
     from {{ ref('int_user_activity_events') }}
-    where activity_kind = 'logon'
 ),
 
 incident_labels as (
     select
-        'event:' || logons.event_uid as label_id,
+        activity.label_id,
         'incident' as label_source,
-        logons.event_uid,
-        logons.user_key,
-        logons.src_endpoint_ip,
-        logons.event_at as label_at,
-        incident_logons.event_uid is not null as is_positive,
-        incident_logons.incident_id,
-        incident_logons.technique
-    from logons
-    left join incident_logons
-        on logons.event_uid = incident_logons.event_uid
+        activity.event_uid,
+        activity.activity_kind,
+        activity.user_key,
+        activity.src_endpoint_ip,
+        activity.event_at as label_at,
+        incident_activity.event_uid is not null as is_positive,
+        incident_activity.incident_id,
+        incident_activity.technique
+    from activity
+    left join incident_activity
+        on
+            activity.event_uid = incident_activity.event_uid
+            and activity.activity_kind = incident_activity.activity_kind
     where
-        incident_logons.event_uid is not null
+        incident_activity.event_uid is not null
         {% if negative_sample_rate < 1 -%}
-            or md5_number_lower('event:' || logons.event_uid)
+            or md5_number_lower(activity.label_id)
             < {{ (negative_sample_rate * 18446744073709551616) | int }}
         {%- else -%}
             or true
@@ -68,6 +76,7 @@ analyst_labels as (
         'alert:' || alert_id as label_id,
         'analyst_disposition' as label_source,
         null::varchar as event_uid,
+        null::varchar as activity_kind,
         -- the case tool names people and addresses in plain: keyed as the features key them
         {{ analyst_user_key }} as user_key,
         {{ analyst_src_endpoint_ip }} as src_endpoint_ip,
@@ -105,14 +114,19 @@ label_users as (
     from labels
 ),
 
+-- the source IP's features are computed at logons (and at an analyst's alert), as where the model scores
+labels_with_src_ip as (
+    select * from labels
+    where src_endpoint_ip is not null and coalesce(activity_kind, 'logon') = 'logon'
+),
+
 label_user_src_ips as (
     select
         label_id,
         user_key,
         src_endpoint_ip,
         label_at
-    from labels
-    where src_endpoint_ip is not null
+    from labels_with_src_ip
 ),
 
 label_src_ips as (
@@ -120,8 +134,7 @@ label_src_ips as (
         label_id,
         src_endpoint_ip,
         label_at
-    from labels
-    where src_endpoint_ip is not null
+    from labels_with_src_ip
 ),
 
 user_features as (

@@ -9,12 +9,13 @@
     )
 }}
 {#- Every alert the champion raised, with its history: one per user and UTC
-    day, the user's highest-scoring logon that day when it reaches var
+    day, the user's highest-scoring event that day (a logon, a privileged
+    action, a process launch or an API call) when it reaches var
     alert_threshold, at most var alert_daily_budget a day, highest first;
     selected from the kept scores (ml_login_scores), never by scoring.
 
     Incremental by day: a build revisits only the days that received scores
-    since the scores it last saw (new logons, or logons a late event changed),
+    since the scores it last saw (new events, or events a late event changed),
     recomputes their alerts, rank and budget from the kept scores of those
     days alone, and writes back what changed. A changed setting (threshold,
     budget, severity bands) revisits every day that has alerts. An alert keeps
@@ -52,15 +53,15 @@
     null::varchar as dbt_invocation_id
 {%- endset %}
 {%- set alert_columns = [
-    'alert_day', 'event_uid', 'user_key', 'src_endpoint_ip', 'source_name', 'event_at', 'score',
-    'score_percentile', 'entity_logons_alerting', 'daily_rank', 'severity', 'model_name', 'model_version',
+    'alert_day', 'event_uid', 'activity_kind', 'user_key', 'src_endpoint_ip', 'source_name', 'event_at', 'score',
+    'score_percentile', 'entity_events_alerting', 'daily_rank', 'severity', 'model_name', 'model_version',
     'mlflow_run_id', 'scored_at', 'features_computed_at',
 ] + (secfeat.user_features() + secfeat.user_src_ip_features() + secfeat.src_ip_features())
     | map(attribute='name') | list -%}
 {%- set is_raised = 'raised.alert_id is not null' -%}
 {%- set is_new = 'revisited.alert_id is null' -%}
 {%- set is_withdrawn = "(raised.alert_id is null and revisited.status = 'raised')" -%}
-{%- set changes = ['event_uid', 'score', 'model_version', 'daily_rank', 'entity_logons_alerting', 'severity'] -%}
+{%- set changes = ['event_uid', 'score', 'model_version', 'daily_rank', 'entity_events_alerting', 'severity'] -%}
 {%- set differs = [] -%}
 {%- for column in changes -%}
     {%- do differs.append('raised.' ~ column ~ ' is distinct from revisited.' ~ column) -%}
@@ -117,13 +118,13 @@ candidates as (
     where scores.score >= {{ threshold }}
 ),
 
--- one per user and day: the best logon (ties to the earlier, then the lower event_uid)
+-- one per user and day: the best event (ties to the earlier, then the lower event_uid and kind)
 user_days as (
     select
         *,
-        count(*) over (partition by alert_day, user_key) as entity_logons_alerting,
+        count(*) over (partition by alert_day, user_key) as entity_events_alerting,
         row_number() over (
-            partition by alert_day, user_key order by score desc, event_at asc, event_uid asc
+            partition by alert_day, user_key order by score desc, event_at asc, event_uid asc, activity_kind asc
         ) as user_day_rank
     from candidates
 ),
@@ -131,7 +132,9 @@ user_days as (
 ranked as (
     select
         * exclude (user_day_rank),
-        row_number() over (partition by alert_day order by score desc, event_at asc, event_uid asc) as daily_rank
+        row_number() over (
+            partition by alert_day order by score desc, event_at asc, event_uid asc, activity_kind asc
+        ) as daily_rank
     from user_days
     where user_day_rank = 1
 ),

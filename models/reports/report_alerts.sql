@@ -1,13 +1,13 @@
-{#- The champion's live alerts ranked by score, each with whether its logon
-    lies inside an incident window (ml_login_incident_logons) and the
+{#- The champion's live alerts ranked by score, each with whether its event
+    lies inside an incident window (ml_incident_activity) and the
     precision of the alerts ranked up to it. -#}
 with alerts as (
     select * from {{ ref('ml_login_alerts') }}
     where status = 'raised'
 ),
 
-incident_logons as (
-    select * from {{ ref('ml_login_incident_logons') }}
+incident_activity as (
+    select * from {{ ref('ml_incident_activity') }}
 ),
 
 labelled as (
@@ -23,12 +23,14 @@ labelled as (
         alerts.failed_logins_1h,
         alerts.failed_logins_24h,
         alerts.distinct_users_failed_1h,
-        incident_logons.incident_id,
-        incident_logons.technique,
-        incident_logons.event_uid is not null as is_in_incident
+        incident_activity.incident_id,
+        incident_activity.technique,
+        incident_activity.event_uid is not null as is_in_incident
     from alerts
-    left join incident_logons
-        on alerts.event_uid = incident_logons.event_uid
+    left join incident_activity
+        on
+            alerts.event_uid = incident_activity.event_uid
+            and alerts.activity_kind = incident_activity.activity_kind
 ),
 
 ranked as (

@@ -1,18 +1,20 @@
 {#- The champion's alerts against the generator's ground truth, per attack
     technique: an incident is caught when a live alert falls on one of the
-    logons inside its window (ml_login_incident_logons). Out of sample:
-    incidents with a logon after the champion's training cut (the end of
+    events inside its window (ml_incident_activity: logons, privileged
+    actions, process launches, API calls). Out of sample: incidents with an
+    event after the champion's training cut (the end of
     ml_login_monitoring's reference window). -#}
 with simulated_incidents as (
     select * from {{ ref('stg_simulation__incidents') }}
 ),
 
-incident_logons as (
+incident_activity as (
     select
         incident_id,
         event_uid,
+        activity_kind,
         event_at as label_at
-    from {{ ref('ml_login_incident_logons') }}
+    from {{ ref('ml_incident_activity') }}
 ),
 
 alerts as (
@@ -37,33 +39,35 @@ incidents as (
     group by technique, incident_id
 ),
 
-alerted_logons as (
-    select incident_logons.*
-    from incident_logons
+alerted_events as (
+    select incident_activity.*
+    from incident_activity
     inner join alerts
-        on incident_logons.event_uid = alerts.event_uid
+        on
+            incident_activity.event_uid = alerts.event_uid
+            and incident_activity.activity_kind = alerts.activity_kind
 ),
 
 final as (
     select
         incidents.technique,
         count(distinct incidents.incident_id) as incidents,
-        count(distinct incident_logons.incident_id) as incidents_with_logons,
-        count(distinct alerted_logons.incident_id) as incidents_caught,
-        count(distinct incident_logons.event_uid) as logons_in_incidents,
-        count(distinct alerted_logons.event_uid) as logons_alerted,
-        count(distinct incident_logons.incident_id) filter (
-            where incident_logons.label_at > training_cut.champion_trained_until
+        count(distinct incident_activity.incident_id) as incidents_with_activity,
+        count(distinct alerted_events.incident_id) as incidents_caught,
+        count(distinct incident_activity.activity_kind || ':' || incident_activity.event_uid) as events_in_incidents,
+        count(distinct alerted_events.activity_kind || ':' || alerted_events.event_uid) as events_alerted,
+        count(distinct incident_activity.incident_id) filter (
+            where incident_activity.label_at > training_cut.champion_trained_until
         ) as out_of_sample_incidents,
-        count(distinct alerted_logons.incident_id) filter (
-            where alerted_logons.label_at > training_cut.champion_trained_until
+        count(distinct alerted_events.incident_id) filter (
+            where alerted_events.label_at > training_cut.champion_trained_until
         ) as out_of_sample_incidents_caught
     from incidents
     cross join training_cut
-    left join incident_logons
-        on incidents.incident_id = incident_logons.incident_id
-    left join alerted_logons
-        on incidents.incident_id = alerted_logons.incident_id
+    left join incident_activity
+        on incidents.incident_id = incident_activity.incident_id
+    left join alerted_events
+        on incidents.incident_id = alerted_events.incident_id
     group by incidents.technique
 )
 

@@ -26,10 +26,10 @@ training_cut as (
 all_techniques as (
     select
         coalesce(sum(incidents), 0) as incidents,
-        coalesce(sum(incidents_with_logons), 0) as incidents_with_logons,
+        coalesce(sum(incidents_with_activity), 0) as incidents_with_activity,
         coalesce(sum(incidents_caught), 0) as incidents_caught,
-        coalesce(sum(logons_in_incidents), 0) as logons_in_incidents,
-        coalesce(sum(logons_alerted), 0) as logons_alerted,
+        coalesce(sum(events_in_incidents), 0) as events_in_incidents,
+        coalesce(sum(events_alerted), 0) as events_alerted,
         coalesce(sum(out_of_sample_incidents), 0) as out_of_sample_incidents,
         coalesce(sum(out_of_sample_incidents_caught), 0) as out_of_sample_incidents_caught
     from alerts_by_technique
@@ -39,15 +39,15 @@ final as (
     select
         ground_truth.has_ground_truth,
         all_techniques.incidents,
-        all_techniques.incidents_with_logons,
+        all_techniques.incidents_with_activity,
         all_techniques.incidents_caught,
-        all_techniques.logons_in_incidents,
-        all_techniques.logons_alerted,
+        all_techniques.events_in_incidents,
+        all_techniques.events_alerted,
         all_techniques.out_of_sample_incidents,
         all_techniques.out_of_sample_incidents_caught,
         training_cut.champion_trained_until,
-        all_techniques.incidents - all_techniques.incidents_with_logons as incidents_without_logons,
-        all_techniques.incidents_caught / nullif(all_techniques.incidents_with_logons, 0) as incident_catch_rate
+        all_techniques.incidents - all_techniques.incidents_with_activity as incidents_without_activity,
+        all_techniques.incidents_caught / nullif(all_techniques.incidents_with_activity, 0) as incident_catch_rate
     from ground_truth
     cross join all_techniques
     cross join training_cut

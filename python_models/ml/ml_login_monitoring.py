@@ -3,7 +3,7 @@ between its training window and the latest window, null rates, and volume
 per source. Rows over var psi_alert_threshold are meta-alerts.
 
 The reference leaves out each feature's warm-up: the first window after the
-warehouse's first logon (plus the window of what a feature is built on), when
+warehouse's first event (plus the window of what a feature is built on), when
 its windows are still filling and its values lower than they will ever be
 again (a 7-day count on day 2). A feature whose warm-up covers the whole
 training window is not compared yet (psi null, no meta-alert); the score's
@@ -12,7 +12,7 @@ warm-up is the longest of its features'.
 It costs what arrived: the rows read are the latest window and the training
 window (sampled in SQL to ml.REFERENCE_MAX_ROWS), filtered in SQL, never the
 history; and when neither the champion, the settings nor the data changed
-since the last build (same latest logon, same latest load), it keeps its rows
+since the last build (same latest event, same latest load), it keeps its rows
 and reads nothing else.
 """
 
@@ -31,8 +31,8 @@ def model(dbt, session):
     latest_hours = int(dbt.config.get("monitoring_window_hours"))
     psi_threshold = float(dbt.config.get("psi_alert_threshold"))
 
-    # every logon has a row here: the extent of the data and its latest load, from zone maps
-    (first_at, latest_until, loaded_through), = dbt.ref("feat_user_authentication_events").aggregate(
+    # every scored event has a row here: the extent of the data and its latest load, from zone maps
+    (first_at, latest_until, loaded_through), = dbt.ref("feat_user_activity_events").aggregate(
         "min(event_at), max(event_at), max(_loaded_at)").fetchall()
     if dbt.is_incremental:
         (seen,) = session.sql(
@@ -64,7 +64,7 @@ def model(dbt, session):
     # the latest window never reaches back into the training window
     latest_from = max(latest_until - pd.Timedelta(hours=latest_hours), train_until)
     columns = ", ".join(["event_at", "source_name", *features])
-    events = dbt.ref("feat_authentication_events")
+    events = dbt.ref("feat_activity_events")  # what the champion scores
     reference, share = ml.hash_sample(events.filter(
         f"event_at between '{train_from}'::timestamp and '{train_until}'::timestamp"), ml.REFERENCE_MAX_ROWS)
     reference = reference.select(columns).df()

@@ -1,9 +1,11 @@
-"""The champion's score of every logon's feature vector, kept: the store the
-alerts (ml_login_alerts) are selected from.
+"""The champion's score of the feature vector at everything a user did
+(feat_activity_events: logons, privileged actions, process launches, API
+calls), kept: the store the alerts (ml_login_alerts, det_login_risk_model)
+are selected from. An attack without a logon of its victim is scored too.
 
-Incremental: a build scores only the rows of feat_authentication_events
-whose features were (re)computed after the latest row already scored (their
-_computed_at: a new logon, or a later logon of an entity a late event
+Incremental: a build scores only the rows of feat_activity_events whose
+features were (re)computed after the latest row already scored (their
+_computed_at: a new event, or a later event of an entity a late event
 changed), and replaces their scores. Nothing else is read: a build with
 nothing new scores nothing.
 
@@ -29,14 +31,14 @@ def model(dbt, session):
     # from the store's file: a build with nothing to score spends milliseconds, not seconds of imports
     registry.require_champion(tracking_dir, model_name)
 
-    events = dbt.ref("feat_authentication_events")
+    events = dbt.ref("feat_activity_events")
     # the event-grain feature tables the view joins (dbt reads refs by their literal names)
-    parts = (dbt.ref("feat_user_authentication_events"), dbt.ref("feat_user_src_ip_authentication_events"),
+    parts = (dbt.ref("feat_user_activity_events"), dbt.ref("feat_user_src_ip_authentication_events"),
              dbt.ref("feat_src_ip_authentication_events"))
     if dbt.is_incremental:
         (scored_through,), = session.sql(f"select max(features_computed_at) from {dbt.this}").fetchall()
         if scored_through is not None:
-            # the logons a part of whose features was recomputed since: each part read by its
+            # the events a part of whose features was recomputed since: each part read by its
             # _computed_at alone (recent rows, which its zone maps find), not the whole view
             since = f"_computed_at > '{scored_through.isoformat(sep=' ')}'::timestamp"
             changed = None
@@ -56,7 +58,7 @@ def model(dbt, session):
     if champion is None:
         raise registry.NoChampionError(registry.no_champion_message(tracking_dir, model_name))
     pipeline = registry.load_version(tracking_dir, model_name, champion.version)
-    reference = ml.reference_scores(pipeline, dbt.ref("feat_authentication_events"), champion)
+    reference = ml.reference_scores(pipeline, dbt.ref("feat_activity_events"), champion)
     scored_at = datetime.now(timezone.utc).replace(tzinfo=None)
     return ml.score_stream(
         pipeline, events.to_arrow_reader(ml.SCORING_BATCH_ROWS), reference,

@@ -350,7 +350,7 @@ def cmd_export_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_rescore(args: argparse.Namespace) -> int:
-    """Score every logon again with the current champion: a full refresh of
+    """Score every event again with the current champion: a full refresh of
     ml_login_scores, then ml_login_alerts revisits every day (it keeps its
     history: when each alert was first raised and by which version)."""
     if not args.duckdb.exists():
@@ -361,11 +361,11 @@ def cmd_rescore(args: argparse.Namespace) -> int:
         return result
     if _failed(result):
         return 1
-    (counts,) = _query(args.duckdb, "select count(*) as logons, any_value(model_version) as version "
+    (counts,) = _query(args.duckdb, "select count(*) as events, any_value(model_version) as version "
                                     "from ml_login_scores")
     (alerts,) = _query(args.duckdb, "select count(*) filter (where status = 'raised') as raised, "
                                     "count(*) filter (where status = 'withdrawn') as withdrawn from ml_login_alerts")
-    print(f"Rescored {counts['logons']:,} logons with v{counts['version']}; alerts now {alerts['raised']:,} raised, "
+    print(f"Rescored {counts['events']:,} events with v{counts['version']}; alerts now {alerts['raised']:,} raised, "
           f"{alerts['withdrawn']:,} withdrawn.")
     return 0
 

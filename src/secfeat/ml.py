@@ -9,6 +9,7 @@ different transformation than training.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -273,7 +274,7 @@ def train(frame: pd.DataFrame, features: list[str], algorithm: str, *, threshold
 
 SCORING_BATCH_ROWS = 100_000  # rows scored at a time: memory stays flat whatever the history
 REFERENCE_MAX_ROWS = 200_000  # a larger window is sampled (by a hash of event_uid) to this many
-SCORED_COLUMNS = ("event_uid", "user_key", "src_endpoint_ip", "source_name", "event_at")
+SCORED_COLUMNS = ("event_uid", "activity_kind", "user_key", "src_endpoint_ip", "source_name", "event_at")
 
 
 def hash_sample(relation, max_rows: int, key: str = "event_uid"):
@@ -287,10 +288,10 @@ def hash_sample(relation, max_rows: int, key: str = "event_uid"):
 
 
 def reference_scores(pipeline: Pipeline, events, version, max_rows: int = REFERENCE_MAX_ROWS) -> np.ndarray | None:
-    """The version's scores on the logons of its training window (a
+    """The version's scores on the events of its training window (a
     deterministic sample of max_rows when there are more), read from the
     feature relation with the filter in SQL: the yardstick of score_percentile.
-    None when the window holds no logon."""
+    None when the window holds no event."""
     window = events.filter(f"event_at between '{version.params['train_from']}'::timestamp "
                            f"and '{version.params['train_until']}'::timestamp")
     sample, _ = hash_sample(window, max_rows)
@@ -300,8 +301,8 @@ def reference_scores(pipeline: Pipeline, events, version, max_rows: int = REFERE
 
 def score_stream(pipeline: Pipeline, reader, reference: np.ndarray | None, constants: dict):
     """Score a stream of feature rows (a pyarrow RecordBatchReader of
-    feat_authentication_events rows) batch by batch, as a stream of scored
-    rows: the logon, its features, score and score_percentile (share of
+    feat_activity_events rows) batch by batch, as a stream of scored
+    rows: the event, its features, score and score_percentile (share of
     `reference` at or below it; null without one), the constants (name ->
     (arrow type, value)) and the features' _computed_at and _loaded_at."""
     import pyarrow as pa
@@ -369,13 +370,13 @@ def select_alerts(events: pd.DataFrame, scores: np.ndarray, *, threshold: float,
     scores = np.asarray(scores, dtype=float)
     reference = np.sort(np.asarray(scores if reference_scores is None else reference_scores, dtype=float))
     scored = events.assign(score=scores, _day=events[time_column].dt.floor("D"))
-    # ties (two logons of a user in one second, one score) go to the lower event_uid, whatever the input order
-    order = ["score", time_column] + (["event_uid"] if "event_uid" in scored.columns else [])
+    # ties (two events of a user in one second, one score) go to the lower event_uid, whatever the input order
+    order = ["score", time_column] + [key for key in ("event_uid", "activity_kind") if key in scored.columns]
     over = scored[scored["score"] >= threshold].sort_values(order, ascending=[False] + [True] * (len(order) - 1),
                                                             kind="stable")
     # dropna=False: logons without a user still alert, grouped together
     per_entity = over.groupby(["_day", entity_column], dropna=False, sort=False)
-    over = over.assign(entity_logons_alerting=per_entity["score"].transform("size"))
+    over = over.assign(entity_events_alerting=per_entity["score"].transform("size"))
     alerts = over.drop_duplicates(["_day", entity_column], keep="first").copy()
     alerts["daily_rank"] = alerts.groupby("_day").cumcount() + 1
     if daily_budget is not None:
@@ -451,6 +452,14 @@ def feature_warm_ups(definitions: dict) -> dict[str, pd.Timedelta]:
     return warm_ups
 
 
+def mean_of_present(values: np.ndarray) -> float | None:
+    """The mean of the non-null values (None when there are none), the same
+    whatever their order: the warehouse returns rows in no fixed order, and a
+    float sum in another order differs in its last bits."""
+    present = values[~np.isnan(values)]
+    return math.fsum(present) / len(present) if len(present) else None
+
+
 def drift_report(reference: pd.DataFrame, latest: pd.DataFrame, features: list[str], *, psi_threshold: float,
                  source_column: str = "source_name", comparable_from: dict | None = None,
                  reference_scale: float = 1.0) -> pd.DataFrame:
@@ -483,16 +492,14 @@ def drift_report(reference: pd.DataFrame, latest: pd.DataFrame, features: list[s
         latest_nulls = float(np.isnan(latest_values).mean())
         if compared.empty:  # warming up: no reference to compare with yet
             rows.append({"check_name": "distribution", "subject": column, "reference_value": None,
-                         "latest_value": float(np.nanmean(latest_values)) if (~np.isnan(latest_values)).any()
-                         else None, "psi": None, **common})
+                         "latest_value": mean_of_present(latest_values), "psi": None, **common})
             rows.append({"check_name": "null_rate", "subject": column, "reference_value": None,
                          "latest_value": latest_nulls, "psi": None, **common})
             continue
         reference_values = feature_frame(compared, [column])[column].to_numpy()
         rows.append({"check_name": "distribution", "subject": column,
-                     "reference_value": float(np.nanmean(reference_values))
-                     if (~np.isnan(reference_values)).any() else None,
-                     "latest_value": float(np.nanmean(latest_values)) if (~np.isnan(latest_values)).any() else None,
+                     "reference_value": mean_of_present(reference_values),
+                     "latest_value": mean_of_present(latest_values),
                      "psi": psi(reference_values, latest_values), **common})
         reference_nulls = float(np.isnan(reference_values).mean())
         rows.append({"check_name": "null_rate", "subject": column,

@@ -38,12 +38,12 @@ class Comparison:
 
 
 def recent_data(database: Path, since: pd.Timestamp, read_only: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Logons after `since`, and the labelled rows after it (features as of each label).
+    """Scored events (feat_activity_events) after `since`, and the labelled rows after it (features as of each label).
     Read-only, so it never holds the writer's lock (a process that has the
     file open already, like an in-process dbt, must open it as it did)."""
     con = connect_build(database, read_only=read_only)
     try:
-        events = con.execute("select * from feat_authentication_events where event_at > ?", [since]).df()
+        events = con.execute("select * from feat_activity_events where event_at > ?", [since]).df()
         labels = con.execute("select * from feat_login_training_set where label_at > ?", [since]).df()
     finally:
         con.close()
@@ -67,7 +67,7 @@ def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: 
     scores = ml.risk_scores(pipeline, events)
     figures = {f"score p{q * 100:g}": float(np.quantile(scores, q)) for q in SCORE_QUANTILES}
     figures["score max"] = float(scores.max())
-    figures["logons at threshold"] = int((scores >= threshold).sum())
+    figures["events at threshold"] = int((scores >= threshold).sum())
     # the alerts ml_login_alerts would raise: one per user and day, within the budget
     alerts = ml.select_alerts(events, scores, threshold=threshold, daily_budget=daily_budget,
                               critical_percentile=1.0, high_percentile=1.0)
@@ -81,7 +81,7 @@ def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: 
         figures["roc auc"] = metrics["roc_auc"]
         figures["average precision"] = metrics["average_precision"]
         figures[f"precision at {top_k}"] = metrics[f"precision_at_{top_k}"]
-        # of those alerts: how many are logons inside an incident, and which incidents they catch
+        # of those alerts: how many are events inside an incident, and which incidents they catch
         alerted = labels[labels["event_uid"].isin(figures["_alerted_events"])]
         figures["alerts in incidents"] = f"{int(alerted['is_positive'].sum())} of {len(alerts)}"
         incidents = labels["incident_id"].dropna().nunique()
@@ -92,7 +92,7 @@ def figures_of(pipeline, events: pd.DataFrame, labels: pd.DataFrame, threshold: 
 def compare(database: Path, tracking_dir: Path, model_name: str, candidate: str, *, threshold: float,
             daily_budget: int | None, top_k: int, since: pd.Timestamp | None = None,
             read_only: bool = True, negative_sample_rate: float | None = None) -> Comparison:
-    """Score the same logons and labels, after both versions' training
+    """Score the same events and labels, after both versions' training
     windows unless `since` says otherwise, with the champion and the candidate."""
     versions = {"candidate": registry.describe_version(tracking_dir, model_name, candidate)}
     current = registry.champion(tracking_dir, model_name)
@@ -102,7 +102,7 @@ def compare(database: Path, tracking_dir: Path, model_name: str, candidate: str,
         since = max(pd.Timestamp(version.train_until) for version in versions.values())
     events, labels = recent_data(database, since, read_only)
     if events.empty:
-        raise ValueError(f"no logons in the warehouse after {since} (the end of the training windows): pass "
+        raise ValueError(f"no events in the warehouse after {since} (the end of the training windows): pass "
                          "--since to compare on earlier data, knowing a version trained on it")
     comparison = Comparison(since, events["event_at"].max(), threshold, daily_budget, top_k, len(events),
                             len(labels), int(labels["is_positive"].sum()) if len(labels) else 0)
@@ -134,7 +134,7 @@ def render(comparison: Comparison, model_name: str) -> str:
     versions = " vs ".join(f"{role} v{comparison.figures[role]['version']}" for role in roles)
     lines = [
         f"Model {model_name}: {versions}",
-        f"on {comparison.events:,} logons and {comparison.labels:,} labels ({comparison.positives:,} positive) "
+        f"on {comparison.events:,} events and {comparison.labels:,} labels ({comparison.positives:,} positive) "
         f"after {comparison.since:%Y-%m-%d %H:%M:%S} up to {comparison.until:%Y-%m-%d %H:%M:%S} UTC;",
         f"alert threshold {comparison.threshold}, at most {comparison.daily_budget or 'unlimited'} alerts a day, "
         f"k = {comparison.top_k}",

@@ -172,7 +172,7 @@ def _print_alerts(overview: dict, alerts: list[dict], say, top: int) -> None:
 
 def _print_detection_quality(con: duckdb.DuckDBPyConnection, alerts: list[dict], say) -> None:
     """Alerts against the generator's ground truth: an alert is right when its
-    logon lies inside an incident window (feat_login_training_set's labels)."""
+    event lies inside an incident window (feat_login_training_set's labels)."""
     quality, = _read(con, "report_detection_quality")
     if not quality["has_ground_truth"]:
         say("== Detection quality: no ground truth (incidents.csv) in this landing zone")
@@ -182,17 +182,17 @@ def _print_detection_quality(con: duckdb.DuckDBPyConnection, alerts: list[dict],
         at_k = alerts[k - 1]
         say(f"   precision at {k:>3}: {at_k['precision_to_rank']:.2f} ({at_k['alerts_in_incidents_to_rank']} of "
             f"the {k} highest-scoring alerts in incidents)")
-    say(f"{'technique':<21}{'incidents':>10}{'with logons':>12}{'caught':>8}{'logons in incidents':>21}"
+    say(f"{'technique':<27}{'incidents':>10}{'with events':>12}{'caught':>8}{'events in incidents':>21}"
         f"{'alerts':>8}   caught after the training cut")
     for row in [*_read(con, "report_alerts_by_technique", "technique"), {**quality, "technique": "all"}]:
-        say(f"{row['technique']:<21}{row['incidents']:>10}{row['incidents_with_logons']:>12}"
-            f"{row['incidents_caught']:>8}{row['logons_in_incidents']:>21}{row['logons_alerted']:>8}   "
+        say(f"{row['technique']:<27}{row['incidents']:>10}{row['incidents_with_activity']:>12}"
+            f"{row['incidents_caught']:>8}{row['events_in_incidents']:>21}{row['events_alerted']:>8}   "
             f"{row['out_of_sample_incidents_caught']} of {row['out_of_sample_incidents']}")
     rate = quality["incident_catch_rate"]
     share = "n/a" if rate is None else f"{rate:.0%}"
-    say(f"   incidents caught (one alert on a logon inside the incident window): {quality['incidents_caught']} of "
-        f"the {quality['incidents_with_logons']} with a logon ({share})"
-        + (f"; {quality['incidents_without_logons']} had no logon to score" if quality["incidents_without_logons"]
+    say(f"   incidents caught (one alert on an event inside the incident window): {quality['incidents_caught']} of "
+        f"the {quality['incidents_with_activity']} with an event ({share})"
+        + (f"; {quality['incidents_without_activity']} had no event to score" if quality["incidents_without_activity"]
            else ""))
     say(f"   the champion trained on labels up to {quality['champion_trained_until']:%Y-%m-%d %H:%M}; only incidents "
         "after it are out of sample")

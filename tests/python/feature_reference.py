@@ -50,6 +50,7 @@ class PrivilegedAction:
     user: str
     at: datetime
     is_role_assumption: bool  # else an Authorize Session privilege assignment
+    ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class ApiCall:
     user: str
     status: int | None
     at: datetime
+    ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Activity:
     kind: str  # logon | privileged_action | process_launch | api_call
     user: str
     at: datetime
+    ip: str | None = None
 
 
 @dataclass
@@ -88,12 +91,12 @@ class Inputs:
     def activities(self) -> list[Activity]:
         """Everything a user did: each logon, privileged action (a role
         assumption for its actor), launch with a user and API call with one."""
-        return [*(Activity(logon.uid, "logon", logon.user, logon.at) for logon in self.logons),
-                *(Activity(action.uid, "privileged_action", action.user, action.at)
+        return [*(Activity(logon.uid, "logon", logon.user, logon.at, logon.ip) for logon in self.logons),
+                *(Activity(action.uid, "privileged_action", action.user, action.at, action.ip)
                   for action in self.privileged_actions),
                 *(Activity(launch.uid, "process_launch", launch.user, launch.at)
                   for launch in self.launches if launch.user is not None),
-                *(Activity(call.uid, "api_call", call.user, call.at) for call in self.api_calls)]
+                *(Activity(call.uid, "api_call", call.user, call.at, call.ip) for call in self.api_calls)]
 
 
 def ocsf_inputs(query, privileged_role_uid_pattern: str) -> Inputs:
@@ -112,14 +115,15 @@ def ocsf_inputs(query, privileged_role_uid_pattern: str) -> Inputs:
             logons.append(Logon(uid, user, ip, country, status, at, is_mfa, lat, long))
         if (status == 1 and actor is not None and user_uid is not None
                 and re.search(privileged_role_uid_pattern, user_uid, re.IGNORECASE)):
-            privileged.append(PrivilegedAction(uid, actor.lower(), at, is_role_assumption=True))
+            privileged.append(PrivilegedAction(uid, actor.lower(), at, is_role_assumption=True, ip=ip))
     privileged += [PrivilegedAction(uid, user, at, is_role_assumption=False) for uid, user, at in query(
         "select event_uid, user_key, event_at from ocsf_authorize_session where user_key is not null")]
     launches = [Launch(uid, user, device, (path or name).lower(), at) for uid, user, device, path, name, at in query(
         "select event_uid, user_key, device_hostname, process_file_path, process_name, event_at "
         "from ocsf_process_activity where activity_id = 1 and coalesce(process_file_path, process_name) is not null")]
     api_calls = [ApiCall(*row) for row in query(
-        "select event_uid, user_key, status_id, event_at from ocsf_api_activity where user_key is not null")]
+        "select event_uid, user_key, status_id, event_at, src_endpoint_ip from ocsf_api_activity "
+        "where user_key is not null")]
     return Inputs(logons, privileged, launches, api_calls)
 
 
@@ -309,6 +313,15 @@ class Reference:
         feat_user_activity_events."""
         return {(activity.uid, activity.kind): self.user_features(activity.user, activity.at)
                 for activity in self.inputs.activities()}
+
+    def scored_features(self, activity: Activity) -> dict:
+        """EVENT_FEATURES at an activity as the model sees it: the source IP's
+        features at a logon, null at the other kinds."""
+        return self.event_features(activity.user, activity.ip if activity.kind == "logon" else None, activity.at)
+
+    def at_every_scored_event(self) -> dict[tuple[str, str], dict]:
+        """EVENT_FEATURES at everything a user did, keyed (event_uid, activity_kind): feat_activity_events."""
+        return {(activity.uid, activity.kind): self.scored_features(activity) for activity in self.inputs.activities()}
 
     def at_every_logon_with_a_country(self) -> dict[str, bool]:
         """is_new_country_30d at every logon with a country: feat_user_country_authentication_events."""

@@ -163,7 +163,7 @@ def test_evaluate_an_unseen_org_without_labels(tmp_path):
     assert sum(by_mix["both"].attacks.values()) == len({row["incident_id"] for row in truth})
     con = connect_build(warehouse / "secfeat.duckdb")  # as the dbt of this process opened it
     try:
-        (labels,), = con.execute("select count(*) from ml_login_incident_logons").fetchall()
+        (labels,), = con.execute("select count(*) from ml_incident_activity").fetchall()
         (algorithm,), = con.execute("select distinct model_algorithm from ml_login_scores").fetchall()
         (model_hits,), = con.execute("select count(*) from det_login_risk_model").fetchall()
         (percentile_hits,), = con.execute(

@@ -47,7 +47,7 @@ BUILD_TIME_COLUMNS = {
     # as of the build's start (entity-latest features without var as_of), or when recorded
     "as_of_at", "recorded_at",
     # which run, and when it scored, raised or snapshotted
-    "dbt_invocation_id", "mlflow_run_id", "scored_at", "first_raised_at", "last_changed_at",
+    "dbt_invocation_id", "mlflow_run_id", "scored_at", "first_raised_at", "last_changed_at", "withdrawn_at",
     "dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to",
 }
 

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.dbt
 EVENT_GRAIN_MODELS = ("int_process_launch_prevalence", "int_located_logons", "int_user_activity_events",
                       "feat_user_activity_events", "feat_user_authentication_events",
                       "feat_user_src_ip_authentication_events", "feat_src_ip_authentication_events",
-                      "feat_user_country_authentication_events", "feat_authentication_events")
+                      "feat_user_country_authentication_events", "feat_authentication_events",
+                      "feat_activity_events")
 
 
 def feature_rows(project: DbtProject) -> dict:
@@ -68,7 +69,8 @@ def test_staged_events_match_an_independent_read_of_the_raw_files(demo_build, so
 
 def test_event_grain_features_equal_the_brute_force_reference_of(demo_build):
     """Every feature at every logon (the country's too), at everything a user
-    did, and at every logon with a country, as the reference computes them."""
+    did (the user's, and the model's whole vector), and at every logon with a
+    country, as the reference computes them."""
     reference = reference_of(demo_build)
     expected, actual = reference.at_every_logon(with_country=True), feature_rows(demo_build)
     assert len(actual) == len(expected) > 1000
@@ -76,6 +78,9 @@ def test_event_grain_features_equal_the_brute_force_reference_of(demo_build):
     activity = activity_rows(demo_build)
     assert {kind for _, kind in activity} == {"logon", "privileged_action", "process_launch", "api_call"}
     assert_same(activity, reference.at_every_activity(), "feat_user_activity_events")
+    scored = {(row[0], row[1]): dict(zip(EVENT_FEATURES, row[2:])) for row in demo_build.query(
+        f"select event_uid, activity_kind, {', '.join(EVENT_FEATURES)} from feat_activity_events")}
+    assert_same(scored, reference.at_every_scored_event(), "feat_activity_events")
     countries = dict(demo_build.query(
         "select event_uid, is_new_country_30d from feat_user_country_authentication_events"))
     assert_same(countries, reference.at_every_logon_with_a_country(), "feat_user_country_authentication_events")
@@ -193,7 +198,7 @@ def test_monitoring_compares_the_training_window_with_the_latest(demo_build):
     assert set(rows.loc[rows["check_name"] == "volume", "subject"]) == set(raw_reference.READERS)
     reference_from, reference_until = rows["reference_from"].iloc[0], rows["reference_until"].iloc[0]
     latest_from, latest_until = rows["latest_from"].iloc[0], rows["latest_until"].iloc[0]
-    events = demo_build.query_frame("select * from feat_authentication_events")
+    events = demo_build.query_frame("select * from feat_activity_events")
     reference = events[events["event_at"].between(reference_from, reference_until)]
     latest = events[events["event_at"] > latest_from]
     assert latest_until == events["event_at"].max()

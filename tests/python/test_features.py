@@ -372,7 +372,7 @@ def feature_project(tmp_path_factory) -> DbtProject:
     project = DbtProject(workdir, landing, as_of=AS_OF.isoformat(sep=" "),
                          privileged_role_uid_pattern=PRIVILEGED_ROLE_UID_PATTERN,
                          rare_process_max_devices=RARE_PROCESS_MAX_DEVICES,
-                         training_negative_sample_rate=1)  # the training set labels every logon
+                         training_negative_sample_rate=1)  # the training set labels every event
     project.run("seed")
     project.run("run", "--exclude", "ml_login_model_training+", "tag:uses_champion+")
     return project
@@ -580,7 +580,8 @@ def test_a_stream_landed_in_batches_equals_full_refresh_and_brute_force(feature_
     training = {row[0]: dict(zip(EVENT_FEATURES, row[4:])) for row in project.query(
         f"select label_id, user_key, src_endpoint_ip, label_at, {', '.join(EVENT_FEATURES)} "
         "from feat_login_training_set")}
-    expected_training = {f"event:{uid}": values for uid, values in reference.at_every_logon().items()}
+    expected_training = {f"event:{kind}:{uid}": values
+                         for (uid, kind), values in reference.at_every_scored_event().items()}
     expected_training |= {f"alert:{probe['alert_id']}": reference.event_features(
         probe["user_key"], probe["src_endpoint_ip"], probe["alerted_at"]) for probe in stream.probes}
     _assert_same(training, expected_training, "feat_login_training_set")

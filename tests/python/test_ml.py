@@ -138,7 +138,7 @@ def test_alerts_one_per_user_and_day_within_the_budget():
                               high_percentile=0.9, reference_scores=reference)
     # day 1: u1's best logon (b, of 2 alerting) beats u2 (c), budget 1; day 2: e (u1) beats g (u4)
     assert list(alerts["event_uid"]) == ["e", "b"]
-    assert list(alerts["entity_logons_alerting"]) == [1, 2]
+    assert list(alerts["entity_events_alerting"]) == [1, 2]
     assert list(alerts["daily_rank"]) == [1, 1]
     # e 0.99 is above all ten reference scores; b 0.97 above nine
     assert alerts.set_index("event_uid")["score_percentile"].to_dict() == {"e": 1.0, "b": 0.9}
@@ -225,7 +225,7 @@ def test_no_alerts_and_no_budget_are_handled():
                            "event_at": pd.to_datetime(["2026-01-01 01:00", "2026-01-01 02:00"])})
     alerts = ml.select_alerts(events, np.array([0.1, 0.2]), threshold=0.9, daily_budget=5, critical_percentile=0.99,
                               high_percentile=0.9)
-    assert alerts.empty and {"daily_rank", "severity", "entity_logons_alerting"} <= set(alerts.columns)
+    assert alerts.empty and {"daily_rank", "severity", "entity_events_alerting"} <= set(alerts.columns)
     # a logon without a user still alerts
     assert list(ml.select_alerts(events, np.array([0.1, 0.95]), threshold=0.9, daily_budget=None,
                                  critical_percentile=0.99, high_percentile=0.9)["event_uid"]) == ["b"]

@@ -110,7 +110,7 @@ def tracking(tmp_path, pristine_store) -> Path:
 
 @pytest.fixture()
 def warehouse(tmp_path) -> tuple[Path, pd.DataFrame]:
-    """The tables promote reads: feat_authentication_events, feat_login_training_set."""
+    """The tables promote reads: feat_activity_events, feat_login_training_set."""
     rows = labelled_rows(3000, seed=1)
     rows = rows.assign(event_uid="e" + rows.index.astype(str), user_key="user" + (rows.index % 40).astype(str))
     path = tmp_path / "project" / "secfeat.duckdb"
@@ -119,7 +119,7 @@ def warehouse(tmp_path) -> tuple[Path, pd.DataFrame]:
     try:
         con.register("rows", rows)
         con.execute("create table feat_login_training_set as select * from rows")
-        con.execute("create table feat_authentication_events as "
+        con.execute("create table feat_activity_events as "
                     "select *, label_at as event_at, 'okta' as source_name from rows")
     finally:
         con.close()

@@ -29,14 +29,14 @@ def model_name(request):
 
 @pytest.fixture()
 def warehouse(tmp_path):
-    """feat_login_training_set and feat_authentication_events as promote reads them."""
+    """feat_login_training_set and feat_activity_events as promote reads them."""
     rows = labelled_rows(3000, seed=1)
     rows = rows.assign(event_uid="e" + rows.index.astype(str), user_key="user" + (rows.index % 40).astype(str))
     path = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(path))
     con.register("rows", rows)
     con.execute("create table feat_login_training_set as select * from rows")
-    con.execute("create table feat_authentication_events as "
+    con.execute("create table feat_activity_events as "
                 "select *, label_at as event_at, 'okta' as source_name from rows")
     con.close()
     return path, rows
@@ -94,10 +94,10 @@ def test_a_new_version_waits_for_promotion_and_the_comparison_shows_both(trackin
     code, printed = _promote(warehouse_path, tracking, model_name, bootstrap=True)
     assert "champion stays v1" in printed and registry.champion(tracking, model_name).version == "1"
     assert "champion v1 vs candidate v2" in printed
-    # both were scored on the same logons, after both training windows
+    # both were scored on the same events, after both training windows
     cut = pd.Timestamp(challenger.window["train_until"])
-    assert f"{(rows['label_at'] > cut).sum():,} logons" in printed
-    for figure in ("logons at threshold", "alerts per day", "roc auc", "precision at 50", "alerts in incidents",
+    assert f"{(rows['label_at'] > cut).sum():,} events" in printed
+    for figure in ("events at threshold", "alerts per day", "roc auc", "precision at 50", "alerts in incidents",
                    "incidents caught", "alerts raised by both"):
         assert figure in printed
 

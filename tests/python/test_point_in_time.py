@@ -19,8 +19,8 @@ from secfeat.warehouse import connect_build
 
 pytestmark = pytest.mark.dbt
 
-TRAINING_COLUMNS = ("label_id", "label_source", "user_key", "src_endpoint_ip", "label_at", "is_positive",
-                    *EVENT_FEATURES)
+TRAINING_COLUMNS = ("label_id", "label_source", "activity_kind", "user_key", "src_endpoint_ip", "label_at",
+                    "is_positive", *EVENT_FEATURES)
 TRAINING_INPUTS = ("int_process_launch_prevalence", "int_located_logons", "int_user_activity_events",
                    "feat_login_training_set")
 OCSF_TABLES = ("ocsf_authentication", "ocsf_authorize_session", "ocsf_process_activity", "ocsf_api_activity")
@@ -52,41 +52,45 @@ def _incidents(landing: Path) -> list[dict]:
 
 def test_training_rows_equal_the_reference_as_of_each_label_time(demo_build):
     """Every positive and every analyst label, the negatives the hash keeps at
-    the default rate, each with the reference's values as of its label time."""
+    the default rate, each with the reference's values as of its label time:
+    incident labels at everything a user did, as the model scores it."""
     reference = reference_of(demo_build)
     incidents = _incidents(Path(demo_build.vars["landing_dir"]))
     rows = _training_rows(demo_build)
-    logons = {f"event:{logon.uid}": logon for logon in reference.inputs.logons}
+    activities = {f"event:{activity.kind}:{activity.uid}": activity for activity in reference.inputs.activities()}
     dispositions = {f"alert:{alert_id}": (user, ip, at, disposition) for alert_id, user, ip, at, disposition in
                     demo_build.query("select alert_id, lower(user_key), src_endpoint_ip, alerted_at, disposition "
                                      "from reference.analyst_dispositions")}
 
-    def in_incident(logon):
-        return any(incident["start_at"] <= logon.at <= incident["end_at"] and incident["entity"] == (
-            logon.user if incident["entity_type"] == "user" else logon.ip) for incident in incidents)
+    def in_incident(activity):
+        return any(incident["start_at"] <= activity.at <= incident["end_at"] and incident["entity"] == (
+            activity.user if incident["entity_type"] == "user" else activity.ip) for incident in incidents)
 
     rate = float(project_vars(PROJECT_ROOT)["training_negative_sample_rate"])
     assert rate < 1  # the default samples: else this test would not see the sampling
-    positives = {label for label, logon in logons.items() if in_incident(logon)}
-    negatives = sorted(logons.keys() - positives)
+    positives = {label for label, activity in activities.items() if in_incident(activity)}
+    negatives = sorted(activities.keys() - positives)
     kept = {label for label, keep in zip(negatives, ml.sampled_in(negatives, rate)) if keep}
     assert rows.keys() == positives | kept | dispositions.keys()
     assert positives and abs(len(kept) / len(negatives) - rate) < 0.25 * rate
 
     positives = 0
     for label_id, row in rows.items():
-        if label_id in logons:
-            logon = logons[label_id]
-            expected = {"label_source": "incident", "user_key": logon.user, "src_endpoint_ip": logon.ip,
-                        "label_at": logon.at, "is_positive": in_incident(logon)}
+        if label_id in activities:
+            activity = activities[label_id]
+            expected = {"label_source": "incident", "activity_kind": activity.kind, "user_key": activity.user,
+                        "src_endpoint_ip": activity.ip, "label_at": activity.at, "is_positive": in_incident(activity),
+                        **reference.scored_features(activity)}
         else:
             user, ip, at, disposition = dispositions[label_id]
-            expected = {"label_source": "analyst_disposition", "user_key": user, "src_endpoint_ip": ip,
-                        "label_at": at, "is_positive": disposition == "true_positive"}
-        expected |= reference.event_features(expected["user_key"], expected["src_endpoint_ip"], expected["label_at"])
+            expected = {"label_source": "analyst_disposition", "activity_kind": None, "user_key": user,
+                        "src_endpoint_ip": ip, "label_at": at, "is_positive": disposition == "true_positive",
+                        **reference.event_features(user, ip, at)}
         assert same(row, expected), f"{label_id}: {first_difference(row, expected)}"
         positives += row["is_positive"]
     assert 0 < positives < len(rows)
+    assert {activity.kind for label, activity in activities.items() if label in rows and in_incident(activity)} \
+        == {"logon", "privileged_action", "process_launch", "api_call"}  # attacks beyond logons are labelled
 
 
 def test_training_features_never_depend_on_events_after_the_label_time(demo_build, tmp_path):
@@ -133,8 +137,8 @@ def test_negatives_are_sampled_by_label_id_the_same_every_time(demo_build, tmp_p
     negatives = [label for label, positive in labels["first"].items()
                  if not positive and label.startswith("event:")]
     assert ml.sampled_in(negatives, 0.5).all()
-    (logons,), = project.query("select count(*) from ml_login_incident_logons")
-    assert logons == sum(labels["first"].values()) - sum(
+    (in_incidents,), = project.query("select count(*) from ml_incident_activity")
+    assert in_incidents == sum(labels["first"].values()) - sum(
         row["is_positive"] for label, row in at_default.items() if label.startswith("alert:"))
 
 

@@ -26,7 +26,7 @@ from secfeat.warehouse import connect_build
 pytestmark = pytest.mark.dbt
 
 MODEL = "secfeat_login_risk"
-ALERT_COLUMNS = ("event_uid", "score", "daily_rank", "severity", "entity_logons_alerting", "status")
+ALERT_COLUMNS = ("event_uid", "score", "daily_rank", "severity", "entity_events_alerting", "status")
 
 
 class Lifecycle(DailyLanding):
@@ -48,8 +48,9 @@ class Lifecycle(DailyLanding):
 
 
 def _scores(project: DbtProject) -> dict:
-    return {uid: (scored_at, round(score, 9), version) for uid, scored_at, score, version in project.query(
-        "select event_uid, scored_at, score, model_version from ml_login_scores")}
+    """(event_uid, activity_kind) -> when scored, the score and the version."""
+    return {(uid, kind): (scored_at, round(score, 9), version) for uid, kind, scored_at, score, version in project.query(
+        "select event_uid, activity_kind, scored_at, score, model_version from ml_login_scores")}
 
 
 def _alerts(project: DbtProject) -> pd.DataFrame:
@@ -58,7 +59,7 @@ def _alerts(project: DbtProject) -> pd.DataFrame:
 
 def _live(alerts: pd.DataFrame) -> dict:
     raised = alerts[alerts["status"] == "raised"]
-    return {alert_id: (row.event_uid, round(row.score, 9), row.daily_rank, row.severity, row.entity_logons_alerting)
+    return {alert_id: (row.event_uid, round(row.score, 9), row.daily_rank, row.severity, row.entity_events_alerting)
             for alert_id, row in raised.iterrows()}
 
 
@@ -152,7 +153,7 @@ def test_monitoring_leaves_each_features_warm_up_out_of_its_reference(lifecycle)
     warm_ups = ml.feature_warm_ups(json.loads(definitions))
     assert warm_ups["successful_logins_7d"] == pd.Timedelta(days=7)
     assert warm_ups["rare_process_count_24h"] == pd.Timedelta(days=31)  # 24 hours over 30 days of launches
-    events = project.query_frame("select * from feat_authentication_events")
+    events = project.query_frame("select * from feat_activity_events")  # what the champion scores
     first = events["event_at"].min()
     pipeline, champion = registry.load_champion(lifecycle.tracking, MODEL)
     reference = events[events["event_at"].between(pd.Timestamp(champion.params["train_from"]),
@@ -185,18 +186,21 @@ def test_new_events_score_only_new_and_changed_rows_and_alerts_keep_their_histor
     lifecycle.scheduled_build()
     assert lifecycle.versions() == ["1"]
 
-    changed = {uid for (uid,) in project.query(
-        f"select event_uid from feat_authentication_events where _computed_at > '{watermark}'")}
+    # an event is rescored when a part of its vector was recomputed (a role assumption: both its rows)
+    changed_uids = {uid for (uid,) in project.query(
+        f"select event_uid from feat_activity_events where _computed_at > '{watermark}'")}
     after_scores = _scores(project)
-    rescored = {uid for uid, row in after_scores.items() if before_scores.get(uid, (None,))[0] != row[0]}
+    changed = {key for key in after_scores if key[0] in changed_uids}
+    rescored = {key for key, row in after_scores.items() if before_scores.get(key, (None,))[0] != row[0]}
     assert rescored == changed
-    assert {uid: row for uid, row in after_scores.items() if uid not in changed} == {
-        uid: row for uid, row in before_scores.items() if uid not in changed}
+    assert {key: row for key, row in after_scores.items() if key not in changed} == {
+        key: row for key, row in before_scores.items() if key not in changed}
     assert before_scores.keys() <= after_scores.keys()
+    assert {kind for _, kind in after_scores} == {"logon", "privileged_action", "process_launch", "api_call"}
     late = project.query(f"select count(*) from ml_login_scores where event_uid in (select event_uid from "
-                         f"feat_authentication_events where _computed_at > '{watermark}') "
+                         f"feat_activity_events where _computed_at > '{watermark}') "
                          f"and event_at < '{lifecycle.days[2]}'")[0][0]
-    assert late > 0, "the third day rescored no earlier logon: the test lands no late event"
+    assert late > 0, "the third day rescored no earlier event: the test lands no late event"
 
     after_alerts = _alerts(project)
     kept = before_alerts.index.intersection(after_alerts.index)
@@ -244,4 +248,6 @@ def test_a_new_champion_rescores_history_only_when_asked(lifecycle):
     scores = project.query_frame("select * from ml_login_scores")
     expected = ml.select_alerts(scores, scores["score"].to_numpy(), threshold=0.9, daily_budget=50,
                                 critical_percentile=0.9995, high_percentile=0.999)
-    assert set(after.loc[after["status"] == "raised", "event_uid"]) == set(expected["event_uid"])
+    raised = after[after["status"] == "raised"]
+    assert set(zip(raised["event_uid"], raised["activity_kind"])) == set(zip(expected["event_uid"],
+                                                                             expected["activity_kind"]))

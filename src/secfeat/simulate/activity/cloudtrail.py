@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import random
 import re
+import zlib
 from datetime import datetime, timedelta
 
 from secfeat.simulate.events import Event
@@ -138,8 +139,17 @@ def _api_calls(rng: random.Random, at: datetime, identity: dict, ip: str, consol
         agent = f"console.{service}.amazonaws.com" if console else _cli_agent(service, name)
         region = "us-east-1" if service in ("iam", "sts", "s3") or rng.random() < 0.7 else "eu-west-1"
         events.append(_cloudtrail(at, identity, service, name, ip, agent, params=params, read_only=read_only,
-                                  region=region))
+                                  region=region, error=_everyday_denial(at, identity, service, name)))
     return events
+
+
+def _everyday_denial(at: datetime, identity: dict, service: str, name: str) -> tuple[str, str] | None:
+    """About one call in 40 is refused, as in any account (a console page
+    probing what its user may not see). Decided by a hash of the call, not
+    the rng, so the rest of the log stays what it was."""
+    if zlib.crc32(f"{at.isoformat()} {identity['arn']} {name}".encode()) % 40:
+        return None
+    return "AccessDenied", f"User: {identity['arn']} is not authorized to perform: {service}:{name}"
 
 
 def _aws_session(rng: random.Random, at: datetime, user: User) -> list[Event]:
