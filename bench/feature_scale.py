@@ -15,7 +15,7 @@ read the ratios, which this prints side by side from one run.
 2. For each size N (default 2M and 10M logons), in .make/bench/features/<N>: a
    copy of the demo warehouse whose ocsf_authentication holds N synthetic
    logons (50k users, 5k source IPs, 6 countries, 30 days from 2026-01-01,
-   10% failed; ocsf_authorize_session and ocsf_process_activity emptied),
+   10% failed; ocsf_authorize_session, ocsf_process_activity and ocsf_api_activity emptied),
    loaded at 2026-02-01 (`_loaded_at`, `_ingested_at`, when the tables have them).
    - full build: `dbt run --full-refresh --select` the feature models
      (FEATURE_MODELS below), against one hand-written DuckDB query of the same
@@ -377,7 +377,8 @@ def load_bulk(warehouse: Path, count: int) -> dict:
     con = connect(warehouse)
     try:
         auth = table_of(con, "ocsf_authentication")
-        for name in ("ocsf_authentication", "ocsf_authorize_session", "ocsf_process_activity"):
+        # every class the user features read: a demo row loaded later than the synthetic ones would hide them
+        for name in ("ocsf_authentication", "ocsf_authorize_session", "ocsf_process_activity", "ocsf_api_activity"):
             con.execute(f"delete from {table_of(con, name)}")
         insert_logons(con, auth, count, BULK_START, BULK_DAYS * DAY_US, BULK_LOADED, "bulk")
         con.execute("checkpoint")
