@@ -3,7 +3,9 @@
     labelled with what the detection is. `detection` is the dict a detection
     model declares once (and also puts in its config meta, so the catalog
     shows it): name, title, attack technique and tactic (uid and name),
-    severity (low | medium | high | critical) and entity (user | src_ip). -#}
+    severity (low | medium | high | critical) and entity (user | src_ip).
+    A source IP that names the host itself (127.0.0.1: every host has one) is
+    no entity to alert on. -#}
 {% macro detection_hits(relation, detection, score='null') -%}
     {%- set severity_ids = {'low': 2, 'medium': 3, 'high': 4, 'critical': 5} -%}
     {%- set entity_columns = {'user': 'user_key', 'src_ip': 'src_endpoint_ip'} -%}
@@ -33,5 +35,9 @@
         cast(null as varchar) as model_name,
         cast(null as varchar) as model_version
     from {{ relation }}
-    where {{ entity_columns[detection.entity] }} is not null
+    where
+        {{ entity_columns[detection.entity] }} is not null
+        {%- if detection.entity == 'src_ip' %}
+            and not {{ secfeat.is_host_local_ip('src_endpoint_ip') }}
+        {%- endif %}
 {%- endmacro %}

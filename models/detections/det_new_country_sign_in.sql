@@ -9,10 +9,27 @@
 {#- Rule: a successful logon from a country the user had no successful logon
     from in the 30 days up to it (is_new_country_30d), by a user with at least
     5 successful logons in the week (successful_logins_7d): an established
-    user, not a newcomer. -#}
-with hits as (
+    user, not a newcomer; once the warehouse has a day of located logons:
+    before that, every country is new to everybody (warm-up). -#}
+with logons as (
     select * from {{ ref('feat_authentication_events') }}
-    where status_id = 1 and is_new_country_30d and successful_logins_7d >= 5
+),
+
+located_history as (
+    select min(event_at) as first_located_at
+    from logons
+    where src_endpoint_location_country is not null
+),
+
+hits as (
+    select logons.*
+    from logons
+    cross join located_history
+    where
+        logons.status_id = 1
+        and logons.is_new_country_30d
+        and logons.successful_logins_7d >= 5
+        and logons.event_at >= located_history.first_located_at + interval 1 day
 )
 
 {{ secfeat.detection_hits('hits', detection) }}

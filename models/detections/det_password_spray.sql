@@ -7,10 +7,17 @@
 } -%}
 {{ config(meta={'detection': detection}) }}
 {#- Rule: a failed logon from a source IP that failed logons for at least 10
-    distinct users in the hour up to it (distinct_users_failed_1h). -#}
+    distinct users in the hour up to it (distinct_users_failed_1h), and for
+    most of the users it signed in in the day (distinct_users_failed_24h
+    against distinct_users_24h): a spraying address fails for nearly every
+    account it tries, an office NAT's hour of typos is a few of its hundreds
+    of users. -#}
 with hits as (
     select * from {{ ref('feat_authentication_events') }}
-    where status_id = 2 and distinct_users_failed_1h >= 10
+    where
+        status_id = 2
+        and distinct_users_failed_1h >= 10
+        and distinct_users_failed_24h * 2 > distinct_users_24h
 )
 
 {{ secfeat.detection_hits('hits', detection) }}

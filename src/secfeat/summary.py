@@ -120,6 +120,12 @@ def _print(con: duckdb.DuckDBPyConnection, top: int, out) -> int:
         say("== Detection quality: " + missing)
     else:
         _print_detection_quality(con, alerts, say)
+    if _table_exists(con, "alerts"):
+        say()
+        if missing := _reports_missing(con, "report_alerts_by_detection", "report_raised_alerts"):
+            say("== Alerts of every detection: " + missing)
+        else:
+            _print_incident_alerts(con, say, top)
     if _table_exists(con, "ml_login_monitoring"):
         say()
         if missing := _reports_missing(con, "report_monitoring_overview", "report_monitoring_meta_alerts"):
@@ -168,6 +174,36 @@ def _print_alerts(overview: dict, alerts: list[dict], say, top: int) -> None:
         say(f"{row['severity']:<9}{row['score']:>7.4f}  {row['event_at']:%Y-%m-%d %H:%M}  {row['user_key'][:21]:<22}"
             f"{'-' if ip is None else ip:<17}{row['source_name']:<17}{row['failed_logins_1h']:>7}"
             f"{row['failed_logins_24h']:>8}{users if users is not None else '-':>8}")
+
+
+def _print_incident_alerts(con: duckdb.DuckDBPyConnection, say, top: int) -> None:
+    """What an analyst works: `alerts`, one per incident across every rule and the model."""
+    by_detection = _read(con, "report_alerts_by_detection", "is_all_detections, raised_alerts desc, detection")
+    every = next(row for row in by_detection if row["is_all_detections"])
+    truth = every["incidents_with_activity"] > 0
+    say(f"== Alerts of every detection, one per incident (alerts): {every['raised_alerts']:,} raised on "
+        f"{every['alert_days']} days within the daily budget, {every['over_budget_alerts']:,} over it")
+    say(f"{'detection':<37}{'kind':<7}{'ATT&CK':<11}{'raised':>7}{'over budget':>12}"
+        + (f"{'in incidents':>13}{'incidents caught':>17}" if truth else ""))
+    for row in by_detection:
+        name = "all" if row["is_all_detections"] else row["detection"]
+        say(f"{name:<37}{row['detection_kind'] or '':<7}{row['attack_technique_uid'] or '':<11}"
+            f"{row['raised_alerts']:>7,}{row['over_budget_alerts']:>12,}"
+            + (f"{row['raised_alerts_in_incidents']:>13,}{row['incidents_caught']:>17,}" if truth else ""))
+    if truth:
+        say(f"   incidents caught (an evidence event of a raised alert inside the incident window): "
+            f"{every['incidents_caught']} of the {every['incidents_with_activity']} with an event "
+            f"({every['incidents_caught'] / every['incidents_with_activity']:.0%})")
+    if top <= 0 or not every["raised_alerts"]:
+        return
+    say(f"   the first {top} to work (most severe, then by day and rank):")
+    say(f"{'severity':<9}{'day':<11}{'rank':>5}  {'detection':<35}{'entity':<32}{'events':>7}  first event (UTC)"
+        + ("  incident" if truth else ""))
+    for row in _read(con, "report_raised_alerts", f"alert_rank limit {int(top)}"):
+        entity = f"{row['entity_type']} {row['entity_key']}"[:31]
+        incident = (f"  {row['incident_id']} {row['technique']}" if row["is_in_incident"] else "  -") if truth else ""
+        say(f"{row['severity']:<9}{row['alert_day']:%Y-%m-%d} {row['daily_rank']:>5}  {row['detection'][:34]:<35}"
+            f"{entity:<32}{row['event_count']:>7,}  {row['first_event_at']:%Y-%m-%d %H:%M}" + incident)
 
 
 def _print_detection_quality(con: duckdb.DuckDBPyConnection, alerts: list[dict], say) -> None:

@@ -75,6 +75,59 @@ def test_every_alert_names_its_detections_and_evidence(demo_build):
         assert technique.startswith("T"), alert_id
 
 
+def test_the_summary_reports_count_what_alerts_holds(demo_build):
+    """report_alerts_by_detection and report_raised_alerts (what `secfeat
+    summary` prints of every detection's alerts) against the alerts table and
+    the ground truth, counted here row by row."""
+    import io
+
+    from secfeat.summary import _print
+
+    incidents_of: dict[str, set[str]] = {}
+    for event_uid, incident_id in demo_build.query("select event_uid, incident_id from ml_incident_activity"):
+        incidents_of.setdefault(event_uid, set()).add(incident_id)
+    expected: dict[str | None, dict] = {}
+    raised_in_incident: dict[str, bool] = {}
+    for alert_id, detection, status, day, evidence in demo_build.query(
+            "select alert_id, detection, status, alert_day, evidence_event_uids from alerts"):
+        caught = set().union(*(incidents_of.get(uid, set()) for uid in evidence)) if status == "raised" else set()
+        if status == "raised":
+            raised_in_incident[alert_id] = bool(caught)
+        for key in (detection, None):
+            counts = expected.setdefault(key, {"raised": 0, "over_budget": 0, "days": set(), "in_incidents": 0,
+                                               "incidents": set()})
+            counts["raised" if status == "raised" else "over_budget"] += 1
+            if status == "raised":
+                counts["days"].add(day)
+                counts["in_incidents"] += bool(caught)
+                counts["incidents"] |= caught
+    reported = {row[0]: row[1:] for row in demo_build.query(
+        "select case when is_all_detections then null else detection end, raised_alerts, over_budget_alerts, "
+        "alert_days, raised_alerts_in_incidents, incidents_caught from report_alerts_by_detection")}
+    assert reported == {key: (c["raised"], c["over_budget"], len(c["days"]), c["in_incidents"], len(c["incidents"]))
+                        for key, c in expected.items()}
+    assert expected[None]["in_incidents"] and expected[None]["in_incidents"] < expected[None]["raised"]
+
+    ranked = demo_build.query("select alert_id, is_in_incident, alerts.severity_id, alerts.alert_day, alerts.daily_rank "
+                              "from report_raised_alerts inner join alerts using (alert_id) order by alert_rank")
+    assert {alert_id: hit for alert_id, hit, *_ in ranked} == raised_in_incident
+    keys = [(-severity, day, rank) for _, _, severity, day, rank in ranked]
+    assert keys == sorted(keys)
+
+    # and the summary prints them (from the build warehouse here: it reads the same reports)
+    out = io.StringIO()
+    con = connect_build(demo_build.database)
+    try:
+        assert _print(con, top=5, out=out) == 0
+    finally:
+        con.close()
+    printed = out.getvalue()
+    every = expected[None]
+    assert (f"(alerts): {every['raised']:,} raised on {len(every['days'])} days within the daily budget, "
+            f"{every['over_budget']:,} over it") in printed
+    assert f"{len(every['incidents'])} of the " in printed
+
+
 def test_the_built_alerts_export_as_conforming_detection_findings(demo_build):
     import io
     from datetime import datetime
