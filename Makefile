@@ -33,11 +33,17 @@ USES_CHAMPION := tag:uses_champion+
 TEST_DIR := .make/test
 TEST_VARS := {landing_dir: $(TEST_DIR)/landing, mlflow_tracking_dir: $(TEST_DIR)/mlruns, as_of: '2026-01-10 00:00:00'}
 
-.PHONY: install demo build train summary docs generate test lint dbt-test pytest bench constraints clean
+.PHONY: install demo build train summary docs generate test lint dbt-test pytest spark-test spark bench constraints clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+# The Spark target's packages (pyspark is large): for the tests and make spark only.
+SPARK_INSTALLED := $(VENV)/.installed-spark
+$(SPARK_INSTALLED): $(INSTALLED)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
 	touch $@
 
 install: $(INSTALLED)
@@ -56,6 +62,14 @@ demo: install
 # (secfeat sql, secfeat.connect(), the DuckDB CLI on secfeat.published/current/).
 build: install
 	$(BIN)/secfeat build
+
+# The feature layer on Spark (local[2], tables under spark/): the published
+# build's OCSF classes exported as Parquet (only partitions that changed), then
+# the features built from them, incrementally after the first time. Run after
+# make demo (or any secfeat build); needs Java 17.
+spark: $(SPARK_INSTALLED)
+	$(BIN)/secfeat export-ocsf --out ocsf_parquet
+	$(DBT) build $(DBT_FLAGS) --target spark --selector spark_features --vars "$(DEMO_VARS)"
 
 # Train and register a candidate version (compare and promote with secfeat promote).
 train: install
@@ -96,26 +110,35 @@ dbt-test: install
 	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) docs generate $(DBT_FLAGS) --vars "$(TEST_VARS)" --target-path $(TEST_DIR)/docs
 
 # Two processes, a test file each at a time (a file's fixtures are built once).
+# The Spark test (tests/python/test_spark_features.py) runs among them.
 PYTEST_WORKERS ?= 2
-pytest: install
+pytest: $(SPARK_INSTALLED)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+# The feature layer on Spark alone: DuckDB, Spark, the brute-force reference.
+spark-test: $(SPARK_INSTALLED)
+	$(BIN)/pytest -m spark
 
 # Figures, not a test, in .make/bench: the feature layer at 2M and 10M synthetic
 # logons against a hand-written query (full build, incremental hour, peak RSS)
 # and the demo warehouse's no-op scheduled build (bench/feature_scale.py, 10-15
 # minutes); then incremental against full builds of the ingestion models at
-# the demo week and at four weeks (bench/landing_incremental.py, a few minutes).
-# One of them: make bench BENCH=features (or BENCH=landing); options for each:
-# FEATURES_BENCH_ARGS='--sizes 2000000', LANDING_BENCH_ARGS='--days 7'.
-BENCH ?= features landing
-bench: install
+# the demo week and at four weeks (bench/landing_incremental.py, a few minutes);
+# then the feature models on DuckDB and on Spark local[2] side by side at 1M
+# logons (bench/spark_features.py, about 10 minutes).
+# One of them: make bench BENCH=features (or landing, or spark); options for each:
+# FEATURES_BENCH_ARGS='--sizes 2000000', LANDING_BENCH_ARGS='--days 7',
+# SPARK_BENCH_ARGS='--size 200000'.
+BENCH ?= features landing spark
+bench: $(SPARK_INSTALLED)
 	$(if $(filter features,$(BENCH)),$(BIN)/python bench/feature_scale.py $(FEATURES_BENCH_ARGS))
 	$(if $(filter landing,$(BENCH)),$(BIN)/python bench/landing_incremental.py $(LANDING_BENCH_ARGS))
+	$(if $(filter spark,$(BENCH)),$(BIN)/python bench/spark_features.py $(SPARK_BENCH_ARGS))
 
 # Refresh the exact pins after changing pyproject.toml's ranges.
 constraints:
 	rm -rf .make/pins && $(PYTHON) -m venv .make/pins
-	.make/pins/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	.make/pins/bin/pip install --quiet --disable-pip-version-check -e '.[dev,spark]'
 	{ echo '# Exact versions the project is tested with (pip install -c constraints.txt).'; \
 	  echo '# Regenerate: make constraints'; \
 	  .make/pins/bin/pip freeze --exclude-editable; } > constraints.txt

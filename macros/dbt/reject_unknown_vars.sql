@@ -7,7 +7,7 @@
     {%- set declared = [
         'landing_dir', 'windows_time_zone', 'syslog_year', 'syslog_time_zone', 'max_clock_skew_minutes',
         'event_time_floor', 'windows_ignored_event_ids', 'okta_ignored_event_type_prefixes',
-        'entra_interrupt_error_codes', 'entra_failure_error_codes', 'as_of', 'pseudonymize_identifiers',
+        'entra_interrupt_error_codes', 'entra_failure_error_codes', 'ocsf_parquet_dir', 'as_of', 'pseudonymize_identifiers',
         'retention_days', 'privileged_role_uid_pattern',
         'rare_process_max_devices', 'incremental_joined_probes_max', 'mlflow_tracking_dir', 'login_model_name', 'login_model_algorithm',
         'evaluation_top_k', 'alert_threshold', 'alert_daily_budget', 'alert_severity_percentiles',

@@ -25,7 +25,7 @@
     {%- set loaded_up_to = "(select max(" ~ loaded_at_column ~ ") from " ~ this ~ ")" -%}
     {%- if incremental and execute and not (this | string).startswith('__dbt__cte__') -%}
         {%- set latest_load = run_query(
-            "select max(" ~ loaded_at_column ~ ")::varchar from " ~ this
+            "select cast(max(" ~ loaded_at_column ~ ") as " ~ dbt.type_string() ~ ") from " ~ this
         ).columns[0].values()[0] -%}
         {%- set loaded_up_to = none if latest_load is none else "cast('" ~ latest_load ~ "' as timestamp)" -%}
     {%- endif -%}
@@ -200,6 +200,7 @@
 
     select
         *,
+        cast({{ time_column }} as date) as event_date,
         {{ secfeat.build_started_at() }} as _computed_at
     from _rw_recomputed
 {%- endmacro %}

@@ -6,7 +6,7 @@
     with _rw_probes as (
         select
             *,
-            row_number() over () as _rw_probe_id
+            {{ secfeat.row_ids(probe_time_column) }} as _rw_probe_id
         from {{ probes }}
     ),
 
@@ -29,7 +29,7 @@
                 _rw_events.{{ column }} as _rw_entity_{{ loop.index }},
             {%- endfor %}
             {{ secfeat.epoch_microseconds('_rw_events.' ~ time_column) }} as _rw_at_us,
-            null::bigint as _rw_probe_id,
+            cast(null as bigint) as _rw_probe_id,
             {%- for feature in features %}
                 {{ secfeat._rolling_window_input(feature) }} as _rw_input_{{ loop.index }}
                 {%- if not loop.last %},{% endif %}

@@ -14,7 +14,11 @@
         entity from its own time to one longest window later. Their values
         are computed from the entity's events one longest window around the
         arrivals, so a run costs what arrived, late or not (see
-        _rolling_window_at_events).
+        _rolling_window_at_events). Each row also carries event_date (the
+        UTC date of its time): where a table can only replace whole
+        partitions (insert_overwrite on Spark's plain Parquet), a run
+        rewrites every row of the dates an arrival changes instead
+        (_rolling_window_at_event_dates).
       * entity-latest (rolling_window_latest): one row per entity seen by the
         as-of time (var as_of, else the build time), with the features then.
       * as of given times (probes='<relation>'): one output row per probe row
@@ -48,7 +52,12 @@
 ) -%}
     {%- set entity_columns = [entity_key] if entity_key is string else entity_key -%}
     {%- set longest_window_us = secfeat.longest_window_microseconds(features) -%}
-    {%- if probes is none -%}
+    {%- if probes is none and loaded_at_column is not none and is_incremental()
+        and config.get('incremental_strategy') == 'insert_overwrite' -%}
+        {{ secfeat._rolling_window_at_event_dates(
+            relation, entity_columns, time_column, features, loaded_at_column, longest_window_us
+        ) }}
+    {%- elif probes is none -%}
         {{ secfeat._rolling_window_at_events(
             relation, entity_columns, time_column, features, loaded_at_column, longest_window_us
         ) }}

@@ -1,10 +1,11 @@
 {#- One feature's aggregate (then its transform) in SQL, over `input_column`
-    followed by `over` (a window clause, or nothing for a grouped aggregate). -#}
-{% macro _rolling_window_aggregate_sql(feature, input_column, over) -%}
+    followed by `over` (a window clause, or nothing for a grouped aggregate).
+    `count_distinct` is how the engine counts distinct values there. -#}
+{% macro _rolling_window_aggregate_sql(feature, input_column, over, count_distinct='count(distinct {input}){over}') -%}
     {%- set aggregate = feature.aggregate -%}
     {%- set templates = {
         'count': 'count({input}){over}',
-        'count_distinct': 'count(distinct {input}){over}',
+        'count_distinct': count_distinct,
         'sum': 'coalesce(sum({input}){over}, 0)',
         'max': 'max({input}){over}',
         'min': 'min({input}){over}',
@@ -29,6 +30,23 @@
 {%- endmacro %}
 
 {% macro default__rolling_window_aggregate(feature, input_column, partition_columns, order_column) -%}
+    {{ return(secfeat._rolling_window_aggregate_sql(
+        feature, input_column, secfeat._rolling_window_frame(feature, partition_columns, order_column)
+    )) }}
+{%- endmacro %}
+
+{#- Spark refuses count(distinct) over a window (DISTINCT_WINDOW_FUNCTION_UNSUPPORTED):
+    the size of the set of values, which skips nulls as count(distinct) does. -#}
+{% macro spark__rolling_window_aggregate(feature, input_column, partition_columns, order_column) -%}
+    {{ return(secfeat._rolling_window_aggregate_sql(
+        feature, input_column, secfeat._rolling_window_frame(feature, partition_columns, order_column),
+        count_distinct='size(collect_set({input}){over})'
+    )) }}
+{%- endmacro %}
+
+{#- The frame (t - window, t] of the row's entity, rows ordered by integer
+    microseconds (so the frame is exact, whatever the engine's interval type). -#}
+{% macro _rolling_window_frame(feature, partition_columns, order_column) -%}
     {%- set frame -%}
         {{ ' ' }}over (
             partition by {{ partition_columns | join(', ') }}
@@ -36,7 +54,7 @@
             range between {{ secfeat.window_microseconds(feature.window) - 1 }} preceding and current row
         )
     {%- endset -%}
-    {{ return(secfeat._rolling_window_aggregate_sql(feature, input_column, frame)) }}
+    {{ return(frame) }}
 {%- endmacro %}
 
 {#- The same value as a grouped aggregate over a probe's joined events, which

@@ -13,6 +13,19 @@
     selected, and a post-hook deletes those that aged past it since.
 -#}
 {% macro ocsf_class_model(ocsf_class) -%}
+    {{ return(adapter.dispatch('ocsf_class_model', 'secfeat')(ocsf_class)) }}
+{%- endmacro %}
+
+{#- Where the feature layer runs on Spark, staging does not: the class is the
+    Parquet that `secfeat export-ocsf` wrote from the DuckDB build (partitioned
+    by event_date), read in place by a view. Its contract (DuckDB's types)
+    was enforced where the Parquet was written. -#}
+{% macro spark__ocsf_class_model(ocsf_class) -%}
+    {{ config(materialized='view', contract={'enforced': false}) }}
+    select * from parquet.`{{ var('ocsf_parquet_dir') }}/ocsf_{{ ocsf_class }}`
+{%- endmacro %}
+
+{% macro default__ocsf_class_model(ocsf_class) -%}
     {{ config(post_hook=[
         "delete from {{ this }} where _source_file_version not in "
         ~ "(select distinct source_file_version from {{ ref('landing_lines') }})",

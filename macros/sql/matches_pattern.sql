@@ -11,6 +11,7 @@
     regexp_matches({{ expression }}, '{{ pattern }}', 'i')
 {%- endmacro %}
 
+{#- (?i), not lower(): lowering the pattern would turn \D into \d. -#}
 {% macro spark__matches_pattern(expression, pattern) -%}
-    lower({{ expression }}) rlike lower('{{ pattern }}')
+    {{ expression }} rlike '(?i){{ pattern }}'
 {%- endmacro %}

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['event_uid', 'activity_kind'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        post_hook="{{ secfeat.delete_past_retention('event_at') }}",
-    )
-}}
+{{ config(**secfeat.event_features_config(unique_key=['event_uid', 'activity_kind'])) }}
 {#- The user's features at everything the user did (int_user_activity_events:
     logons, privileged actions, process launches, API calls): what detections
     of non-logon activity read. Incremental by load time; late events
@@ -42,6 +34,7 @@ activity as (
         is_rare_process,
         travel_speed_kmh,
         event_at,
+        event_date,
         _ingested_at,
         _loaded_at,
         _computed_at,

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='event_uid',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        post_hook="{{ secfeat.delete_past_retention('event_at') }}",
-    )
-}}
+{{ config(**secfeat.event_features_config(unique_key='event_uid')) }}
 {#- Per (user, source country) features at every logon that has a country. -#}
 -- read twice by an incremental run: inlined, so its load-time filter reaches the scan
 with logons as {{ secfeat.not_materialized() }} (

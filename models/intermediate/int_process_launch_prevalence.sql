@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='event_uid',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        post_hook="{{ secfeat.delete_past_retention('event_at') }}",
-    )
-}}
+{{ config(**secfeat.event_features_config(unique_key='event_uid')) }}
 {#- Every process launch with how widely its process ran across the estate in
     the 30 days up to it: point in time, so a launch is judged only by the
     launches before it (and at the same instant). -#}

@@ -349,6 +349,33 @@ def cmd_export_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_ocsf(args: argparse.Namespace) -> int:
+    """Write the published build's OCSF class tables as Parquet under --out,
+    one folder per class, partitioned by event date (UTC): what a Spark
+    target (dbt --target spark, var ocsf_parquet_dir) or any Parquet reader
+    builds on. Only the partitions whose rows changed since the last export
+    are rewritten (secfeat.export_ocsf)."""
+    from secfeat import export_ocsf, warehouse
+
+    try:
+        build, con = warehouse.open_current(args.duckdb)
+    except warehouse.NothingPublished as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        exported = export_ocsf.export_ocsf(con, args.out)
+    except (ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    for table in exported:
+        print(f"{table.table}: {table.partitions} event dates, {table.rewritten} rewritten "
+              f"({table.rows_written:,} rows), {table.removed} removed", file=sys.stderr)
+    print(f"Exported build {build.build_id} to {args.out}", file=sys.stderr)
+    return 0
+
+
 def cmd_rescore(args: argparse.Namespace) -> int:
     """Score every event again with the current champion: a full refresh of
     ml_login_scores, then ml_login_alerts revisits every day (it keeps its
@@ -488,6 +515,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the build warehouse whose published copy to read (default: $SECFEAT_DUCKDB_PATH, "
                              "else secfeat.duckdb)")
     export.set_defaults(func=cmd_export_alerts)
+
+    export_ocsf = commands.add_parser(
+        "export-ocsf", help="write the published build's OCSF tables as Parquet partitioned by event date",
+        description=(cmd_export_ocsf.__doc__ or "").replace("\n    ", " "))
+    export_ocsf.add_argument("--out", type=Path, default=Path("ocsf_parquet"),
+                             help="the export's folder (default ocsf_parquet, the var ocsf_parquet_dir's default)")
+    export_ocsf.add_argument("--duckdb", type=Path, default=None,
+                             help="the build warehouse whose published copy to read (default: $SECFEAT_DUCKDB_PATH, "
+                                  "else secfeat.duckdb)")
+    export_ocsf.set_defaults(func=cmd_export_ocsf)
 
     evaluate = commands.add_parser(
         "evaluate", help="simulate orgs the models never saw; recall per technique, alerts a day, precision",

@@ -1,0 +1,114 @@
+"""The OCSF class tables as Parquet, partitioned by event date: the hand-off
+from DuckDB staging to another engine (Spark, Athena, a Security Lake-style
+consumer).
+
+``secfeat export-ocsf --out DIR`` writes, for each OCSF class model::
+
+    DIR/ocsf_<class>/event_date=YYYY-MM-DD/<export id>.parquet
+    DIR/ocsf_<class>/_secfeat_export.json     what each partition was written from
+
+Columns are the model's, in its order; timestamps are UTC instants (Parquet
+TIMESTAMP adjusted to UTC, microseconds), so every reader gets the same time
+whatever its session zone. ``event_date`` is the UTC date of ``event_at``,
+in the folder name only (Hive style), as Spark and Athena discover it.
+
+An export rewrites only the partitions whose rows changed since the last
+(new, late, re-staged or deleted events change a partition's fingerprint:
+its row count, latest load and a hash of its event uids and loads), and
+removes those left empty. Each partition is written beside the old one and
+renamed into place, so a reader sees either the old partition or the new,
+whole; run the export between the consumer's builds, not during one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from secfeat import contract
+
+MANIFEST = "_secfeat_export.json"
+PARTITION_COLUMN = "event_date"
+
+
+@dataclass(frozen=True)
+class ClassExport:
+    table: str
+    partitions: int  # partitions the export holds after this run
+    rewritten: int  # of which this run wrote
+    removed: int  # partitions this run deleted (no rows left)
+    rows_written: int
+
+
+def export_ocsf(con: duckdb.DuckDBPyConnection, out: Path) -> list[ClassExport]:
+    """Export every OCSF class table `con` holds under `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    return [_export_class(con, f"ocsf_{name}", out / f"ocsf_{name}") for name in contract.ocsf_classes()]
+
+
+def _export_class(con: duckdb.DuckDBPyConnection, table: str, directory: Path) -> ClassExport:
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_name = ? and table_schema = current_schema() order by ordinal_position", [table]).fetchall()
+    if not columns:
+        raise ValueError(f"{table} is not in the warehouse: build it first (secfeat build)")
+    undated = con.execute(f"select count(*) from {table} where event_at is null").fetchone()[0]
+    if undated:
+        raise ValueError(f"{table} has {undated} rows without event_at: they belong to no event-date partition")
+
+    fingerprints = {str(day): fingerprint for day, fingerprint in con.execute(f"""
+        select
+            cast(event_at as date),
+            count(*) || ':' || coalesce(cast(max(_loaded_at) as varchar), '') || ':'
+                || cast(bit_xor(hash(event_uid, _loaded_at)) as varchar)
+        from {table}
+        group by 1
+    """).fetchall()}
+    manifest_path = directory / MANIFEST
+    exported = json.loads(manifest_path.read_text())["partitions"] if manifest_path.exists() else {}
+    changed = sorted(day for day, fingerprint in fingerprints.items() if exported.get(day) != fingerprint)
+    gone = sorted(set(exported) - set(fingerprints))
+
+    directory.mkdir(parents=True, exist_ok=True)
+    rows_written = 0
+    if changed:
+        export_id = uuid.uuid4().hex
+        staging = directory / f".staging-{export_id}"
+        # timestamps as UTC instants: TIMESTAMP WITH TIME ZONE is written adjusted to UTC
+        select_list = ", ".join(
+            f"timezone('UTC', {name}) as {name}" if data_type == "TIMESTAMP" else name for name, data_type in columns)
+        days = ", ".join(f"date '{day}'" for day in changed)
+        rows_written = con.execute(f"""
+            copy (
+                select {select_list}, cast(event_at as date) as {PARTITION_COLUMN}
+                from {table}
+                where cast(event_at as date) in ({days})
+            ) to '{staging}' (format parquet, partition_by ({PARTITION_COLUMN}), compression zstd,
+                              filename_pattern '{export_id}_{{i}}')
+        """).fetchone()[0]
+        for day in changed:
+            _replace(directory / f"{PARTITION_COLUMN}={day}", staging / f"{PARTITION_COLUMN}={day}")
+        shutil.rmtree(staging)
+    for day in gone:
+        shutil.rmtree(directory / f"{PARTITION_COLUMN}={day}", ignore_errors=True)
+
+    partial = manifest_path.with_name(f".{MANIFEST}.partial")
+    partial.write_text(json.dumps({"table": table, "partitions": fingerprints}, indent=1, sort_keys=True))
+    partial.replace(manifest_path)
+    return ClassExport(table, len(fingerprints), len(changed), len(gone), rows_written)
+
+
+def _replace(partition: Path, written: Path) -> None:
+    """Put the freshly written partition where the old one was: a rename each."""
+    if not partition.exists():
+        written.rename(partition)
+        return
+    retired = partition.with_name(f".retired-{uuid.uuid4().hex}")
+    partition.rename(retired)
+    written.rename(partition)
+    shutil.rmtree(retired)
