@@ -5,12 +5,15 @@ consumer).
 ``secfeat export-ocsf --out DIR`` writes, for each OCSF class model::
 
     DIR/ocsf_<class>/event_date=YYYY-MM-DD/<export id>.parquet
+    DIR/ocsf_<class>/_common_metadata         the schema (a Parquet file with no rows)
     DIR/ocsf_<class>/_secfeat_export.json     what each partition was written from
 
 Columns are the model's, in its order; timestamps are UTC instants (Parquet
 TIMESTAMP adjusted to UTC, microseconds), so every reader gets the same time
 whatever its session zone. ``event_date`` is the UTC date of ``event_at``,
-in the folder name only (Hive style), as Spark and Athena discover it.
+in the folder name only (Hive style), as Spark and Athena discover it. The
+schema file lets Spark read a class that has no rows yet (no partitions),
+which it otherwise refuses (UNABLE_TO_INFER_SCHEMA).
 
 An export rewrites only the partitions whose rows changed since the last
 (new, late, re-staged or deleted events change a partition's fingerprint:
@@ -33,6 +36,7 @@ import duckdb
 from secfeat import contract
 
 MANIFEST = "_secfeat_export.json"
+SCHEMA_FILE = "_common_metadata"  # Parquet's summary-file name, which readers take the schema from
 PARTITION_COLUMN = "event_date"
 
 
@@ -75,13 +79,17 @@ def _export_class(con: duckdb.DuckDBPyConnection, table: str, directory: Path) -
     gone = sorted(set(exported) - set(fingerprints))
 
     directory.mkdir(parents=True, exist_ok=True)
+    # timestamps as UTC instants: TIMESTAMP WITH TIME ZONE is written adjusted to UTC
+    select_list = ", ".join(
+        f"timezone('UTC', {name}) as {name}" if data_type == "TIMESTAMP" else name for name, data_type in columns)
+    # the schema alone, which Spark reads first: a class with no rows (no partition) is still a table
+    schema = directory / SCHEMA_FILE
+    con.execute(f"copy (select {select_list} from {table} limit 0) to '{schema}.partial' (format parquet)")
+    Path(f"{schema}.partial").replace(schema)
     rows_written = 0
     if changed:
         export_id = uuid.uuid4().hex
         staging = directory / f".staging-{export_id}"
-        # timestamps as UTC instants: TIMESTAMP WITH TIME ZONE is written adjusted to UTC
-        select_list = ", ".join(
-            f"timezone('UTC', {name}) as {name}" if data_type == "TIMESTAMP" else name for name, data_type in columns)
         days = ", ".join(f"date '{day}'" for day in changed)
         rows_written = con.execute(f"""
             copy (

@@ -84,6 +84,19 @@ def test_the_export_holds_every_row_and_rewrites_only_what_changed(tmp_path):
     assert all(table.rewritten == 0 for name, table in second.items() if name != "ocsf_authentication")
 
 
+def test_an_empty_class_is_exported_as_its_schema(tmp_path):
+    """A reader (Spark) takes the schema from _common_metadata when no partition exists yet."""
+    con = _warehouse(rows_per_table=0, seed=2)
+    exported = export_ocsf(con, tmp_path)
+    assert all(table.partitions == 0 for table in exported)
+    for table in exported:
+        schema = duckdb.connect().execute(
+            f"select name, type from parquet_schema('{tmp_path / table.table / '_common_metadata'}') "
+            "where name != 'duckdb_schema'").fetchall()
+        assert [name for name, _ in schema] == ["event_uid", "status_id", "is_mfa", "score", "event_at", "_loaded_at"]
+        assert not list((tmp_path / table.table).glob("event_date=*"))
+
+
 def test_rows_without_an_event_time_are_an_error_not_a_lost_partition(tmp_path):
     con = _warehouse(rows_per_table=3, seed=1)
     con.execute("insert into ocsf_api_activity values ('undated', 1, null, 0.1, null, ?)", [datetime(2027, 1, 1)])

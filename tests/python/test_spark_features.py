@@ -2,8 +2,9 @@
 dbt-spark in a local session (local[2]) from the OCSF Parquet that
 `secfeat export-ocsf` writes from the DuckDB build.
 
-One stream (several random streams of test_features and its hand-made late
-cases, merged) lands in batches. After each, DuckDB builds its features
+Spark first builds on an export of empty tables. Then one stream (several
+random streams of test_features and its hand-made late cases, merged) lands
+in batches. After each, DuckDB builds its features
 incrementally, the OCSF tables are exported (only the partitions that
 changed), and Spark builds its features incrementally (insert_overwrite of
 the event dates an arrival changes): every feature table on Spark must equal
@@ -131,6 +132,13 @@ def test_spark_features_equal_duckdb_and_brute_force_full_and_incremental(featur
                          rare_process_max_devices=duckdb_project.vars["rare_process_max_devices"])
     _reset(duckdb_project)
     duckdb_project.timestamp_text = _duckdb_timestamp_text
+
+    # the first build, before any event: every class exported as its schema alone
+    with connect_build(duckdb_project.database) as con:
+        export_ocsf(con, ocsf_dir)
+    spark.run("run", "--select", *SPARK_MODELS)
+    for model in INCREMENTAL_MODELS:
+        assert spark.query(f"select count(*) from {model}") == [(0,)], model
 
     for batch in range(len(stream.ingested_at)):
         _land(duckdb_project, stream, batch)
