@@ -176,3 +176,10 @@ def build_with_first_champion(project: DbtProject) -> None:
                    read_only=False)  # dbt, in this process, holds the file open read-write
     assert code == 0
     project.run("build", "--select", USES_CHAMPION)
+
+
+def pytest_collection_modifyitems(items):
+    """The Spark test first: with --dist loadfile each worker takes whole
+    files in collection order, and this long one, started last, would keep
+    one worker busy after the other has finished."""
+    items.sort(key=lambda item: item.get_closest_marker("spark") is None)

@@ -107,3 +107,26 @@ def test_rows_without_an_event_time_are_an_error_not_a_lost_partition(tmp_path):
 def test_a_warehouse_without_the_ocsf_tables_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="is not in the warehouse"):
         export_ocsf(duckdb.connect(), tmp_path)
+
+
+def test_the_command_exports_the_published_build(tmp_path, capsys):
+    """secfeat export-ocsf reads the published copy (never the build warehouse a build may hold)."""
+    from secfeat import cli
+    from secfeat.warehouse import connect_build, publish
+
+    database = tmp_path / "secfeat.duckdb"
+    assert cli.main(["export-ocsf", "--duckdb", str(database), "--out", str(tmp_path / "out")]) == 2
+    assert "nothing is published" in capsys.readouterr().err
+
+    source = _warehouse(rows_per_table=5, seed=3)
+    with connect_build(database) as con:
+        for name in contract.ocsf_classes():
+            con.register("rows", source.table(f"ocsf_{name}").arrow())
+            con.execute(f"create table ocsf_{name} as select * from rows")
+            con.unregister("rows")
+    publish(database)
+    with connect_build(database) as con:  # written after publishing: not what the export reads
+        con.execute("delete from ocsf_authentication")
+    assert cli.main(["export-ocsf", "--duckdb", str(database), "--out", str(tmp_path / "out")]) == 0
+    assert "Exported build" in capsys.readouterr().err
+    assert _exported(tmp_path / "out" / "ocsf_authentication") == _table(source, "ocsf_authentication")
