@@ -109,11 +109,12 @@ dbt-test: install
 	$(BIN)/secfeat export-alerts --duckdb $(TEST_DIR)/secfeat.duckdb --since 2026-01-01 --out $(TEST_DIR)/alerts.jsonl
 	SECFEAT_DUCKDB_PATH=$(TEST_DIR)/secfeat.duckdb $(DBT) docs generate $(DBT_FLAGS) --vars "$(TEST_VARS)" --target-path $(TEST_DIR)/docs
 
-# Two processes, a test file each at a time (a file's fixtures are built once).
-# The Spark test (tests/python/test_spark_features.py) runs among them.
+# Two processes, a test file each at a time (a file's fixtures are built once),
+# in collection order (conftest.py puts the long Spark test first), not
+# xdist's default of the files with the most tests first.
 PYTEST_WORKERS ?= 2
 pytest: $(SPARK_INSTALLED)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The feature layer on Spark alone: DuckDB, Spark, the brute-force reference.
 spark-test: $(SPARK_INSTALLED)

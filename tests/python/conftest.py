@@ -179,7 +179,7 @@ def build_with_first_champion(project: DbtProject) -> None:
 
 
 def pytest_collection_modifyitems(items):
-    """The Spark test first: with --dist loadfile each worker takes whole
-    files in collection order, and this long one, started last, would keep
-    one worker busy after the other has finished."""
+    """The Spark test first: with --dist loadfile --no-loadscope-reorder (make
+    pytest) each worker takes whole files in collection order, and this long
+    one, started last, would keep one worker busy after the other has finished."""
     items.sort(key=lambda item: item.get_closest_marker("spark") is None)
