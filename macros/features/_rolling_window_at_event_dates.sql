@@ -48,21 +48,14 @@
             *,
             {{ secfeat.epoch_microseconds(time_column) }} as _rw_at_us,
             floor({{ secfeat.epoch_microseconds(time_column) }} / {{ day_us }}) as _rw_day,
-            {%- for feature in features %}
-                {{ secfeat._rolling_window_input(feature) }} as _rw_input_{{ loop.index }}
-                {%- if not loop.last %},{% endif %}
-            {%- endfor %}
+            {{ secfeat._rolling_window_input_columns(features) }}
         from _rw_history
     ),
 
     _rw_windowed as (
         select
             *,
-            {%- for feature in features %}
-                {{ secfeat.rolling_window_aggregate(feature, '_rw_input_' ~ loop.index, entity_columns, '_rw_at_us') }}
-                as {{ feature.name }}
-                {%- if not loop.last %},{% endif %}
-            {%- endfor %}
+            {{ secfeat._rolling_window_value_columns(features, entity_columns) }}
         from _rw_ordered
     ),
 

@@ -77,10 +77,7 @@
         select
             *,
             {{ secfeat.epoch_microseconds(time_column) }} as _rw_at_us,
-            {%- for feature in features %}
-                {{ secfeat._rolling_window_input(feature) }} as _rw_input_{{ loop.index }}
-                {%- if not loop.last %},{% endif %}
-            {%- endfor %}
+            {{ secfeat._rolling_window_input_columns(features) }}
         from _rw_history
     ),
 
@@ -173,11 +170,7 @@
     _rw_windowed as (
         select
             *,
-            {%- for feature in features %}
-                {{ secfeat.rolling_window_aggregate(feature, '_rw_input_' ~ loop.index, entity_columns, '_rw_at_us') }}
-                as {{ feature.name }}
-                {%- if not loop.last %},{% endif %}
-            {%- endfor %}
+            {{ secfeat._rolling_window_value_columns(features, entity_columns) }}
         {%- if incremental %}
             from _rw_sized
             where _rw_probe_count > {{ joined_probes_per_entity }}

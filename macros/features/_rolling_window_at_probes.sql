@@ -30,10 +30,7 @@
             {%- endfor %}
             {{ secfeat.epoch_microseconds('_rw_events.' ~ time_column) }} as _rw_at_us,
             cast(null as bigint) as _rw_probe_id,
-            {%- for feature in features %}
-                {{ secfeat._rolling_window_input(feature) }} as _rw_input_{{ loop.index }}
-                {%- if not loop.last %},{% endif %}
-            {%- endfor %}
+            {{ secfeat._rolling_window_input_columns(features) }}
         from {{ relation }} as _rw_events
         inner join _rw_probed_entities
             on
@@ -65,11 +62,7 @@
     _rw_windowed as (
         select
             _rw_probe_id,
-            {%- for feature in features %}
-                {{ secfeat.rolling_window_aggregate(feature, '_rw_input_' ~ loop.index, stream_entities, '_rw_at_us') }}
-                as {{ feature.name }}
-                {%- if not loop.last %},{% endif %}
-            {%- endfor %}
+            {{ secfeat._rolling_window_value_columns(features, stream_entities) }}
         from _rw_stream
     )
 
