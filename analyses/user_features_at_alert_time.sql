@@ -15,9 +15,8 @@ with alerts as (
         distinct_src_ips_24h,
         is_new_src_ip_30d,
         distinct_users_failed_1h
-    from {{ ref('ml_login_alerts') }}
-    -- live alerts only: a withdrawn one no longer qualifies
-    where status = 'raised'
+    -- the champion's live signals, its best per user and day
+    from {{ ref('report_model_signals') }}
     order by score desc, event_at asc
     limit 20
 ),

@@ -1,12 +1,19 @@
-{#- A detection's hits in the one shape the `alerts` model reads: every row of
-    `relation` (event_uid, event_at, src_endpoint_ip, the entity's key column)
-    labelled with what the detection is. `detection` is the dict a detection
-    model declares once (and also puts in its config meta, so the catalog
-    shows it): name, title, attack technique and tactic (uid and name),
-    severity (low | medium | high | critical) and entity (user | src_ip).
+{#- A detection's hits in the one shape `signals` reads: every row of
+    `relation` (event_uid, event_at, src_endpoint_ip, _computed_at, the
+    entity's key column) labelled with what the detection is. `detection` is
+    the dict a detection model declares once (and also puts in its config
+    meta, so the catalog shows it): name, title, attack technique and tactic
+    (uid and name), severity (low | medium | high | critical) and entity
+    (user | src_ip).
+
+    `baseline` is the rule's own guard, a SQL condition on the row: true when
+    the data lets the rule judge (enough devices reporting, a day of located
+    logons...). A hit without it is still a row, has_baseline false: counted
+    as an insufficient-baseline signal, never alerted on.
+
     A source IP that names the host itself (127.0.0.1: every host has one) is
     no entity to alert on. -#}
-{% macro detection_hits(relation, detection, score='null') -%}
+{% macro detection_hits(relation, detection, baseline='true', score='null') -%}
     {%- set severity_ids = {'low': 2, 'medium': 3, 'high': 4, 'critical': 5} -%}
     {%- set entity_columns = {'user': 'user_key', 'src_ip': 'src_endpoint_ip'} -%}
     {%- if detection.severity not in severity_ids or detection.entity not in entity_columns -%}
@@ -33,7 +40,9 @@
         src_endpoint_ip,
         cast({{ score }} as double) as score,
         cast(null as varchar) as model_name,
-        cast(null as varchar) as model_version
+        cast(null as varchar) as model_version,
+        coalesce({{ baseline }}, false) as has_baseline,
+        _computed_at
     from {{ relation }}
     where
         {{ entity_columns[detection.entity] }} is not null

@@ -9,7 +9,7 @@
             "this warehouse holds identifiers " ~ was ~ ", and this build would add them " ~ now
             ~ " (var pseudonymize_identifiers or SECFEAT_PSEUDONYMIZATION_KEY changed): its incremental"
             ~ " tables would mix the two. Go back to the setting it was built with, or rebuild it with"
-            ~ " `dbt build --full-refresh` (and drop ml_login_alerts and snap_user_latest_features, which"
+            ~ " `dbt build --full-refresh` (and drop alerts and snap_user_latest_features, which"
             ~ " a full refresh keeps)") }}
     {%- endif -%}
 {%- endmacro %}

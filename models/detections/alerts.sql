@@ -1,47 +1,94 @@
-{{ config(materialized='table', tags=['uses_champion']) }}
-{#- One alert per incident, across every detection: what an analyst works.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='alert_id',
+        on_schema_change='append_new_columns',
+        full_refresh=false,
+        tags=['replayed'],
+    )
+}}
+{#- One alert per incident, made of signals only: what an analyst works.
 
-    1. Hits: every row of the detection models (det_*), of the kinds var
-       alert_detection_kinds names (rule, model).
-    2. A hit on a user whose logon came from a source IP that an IP detection
-       flagged at about that time (within var alert_incident_gap_minutes of
-       that IP's incident) belongs to the IP's incident: one spray is one
-       alert on its source IP, however many accounts it touched.
-    3. An incident is a run of hits on one entity (user or source IP), by any
-       detections, with no gap longer than alert_incident_gap_minutes.
+    1. Signals: the live ones of triaged_signals (not suppressed, withdrawn,
+       disabled or short of a baseline), of the kinds var
+       alert_detection_kinds names, at least var alert_min_severity (a
+       lower one only adds risk); and entity_risk's instants at or over var
+       risk_alert_threshold, as the detection entity_risk (high): signals
+       that add up alert though none would alone.
+    2. A signal on a user whose logon came from a source IP that an IP
+       detection flagged at about that time (within var
+       alert_incident_gap_minutes of that IP's incident) belongs to the IP's
+       incident: one spray is one alert on its source IP.
+    3. An incident is a run of signals on one entity, by any detections, with
+       no gap longer than alert_incident_gap_minutes.
     4. Its alert takes the highest-severity detection as its own (earliest
        first on a tie), lists every detection that fired, its first and last
-       event, and the event uids behind it (up to 100, by uid; event_count counts all).
+       event, the event uids behind it (up to 100, by uid; event_count counts
+       all) and the entity's highest risk in it.
     5. A daily budget (var alerts_daily_budget) across all detections: per UTC
        day of the first event, highest severity first, then the number of
        detections that agree, then a rule's before the model's alone (a rule
        says why), then score, then the number of events; the rest are status
        over_budget.
-    Rebuilt whole from the detections on every build, so the same events
-    always give the same alerts. -#}
-{%- set detection_models = [
-    'det_brute_force', 'det_brute_force_then_success', 'det_success_without_mfa_after_failures',
-    'det_password_spray', 'det_password_spray_slow', 'det_credential_stuffing', 'det_mfa_fatigue',
-    'det_impossible_travel', 'det_new_country_sign_in', 'det_privilege_burst', 'det_rare_tool_execution',
-    'det_cloud_privilege_escalation', 'det_login_risk_model',
-] -%}
+    Recomputed from the signals every build (the same signals give the same
+    alerts), then kept with their history: first_raised_at, last_changed_at;
+    an alert no longer made (a late event moved its incident, a suppression
+    took its signals) stays, withdrawn. full_refresh=false: history is never
+    dropped by --full-refresh (drop the table to start over). -#}
 {%- set kinds = var('alert_detection_kinds') -%}
+{%- set severity_ids = {'low': 2, 'medium': 3, 'high': 4, 'critical': 5} -%}
+{%- set min_severity_id = severity_ids[var('alert_min_severity')] -%}
 {%- set gap_us = (var('alert_incident_gap_minutes') | int) * 60 * 1000000 -%}
 {%- set budget_var = var('alerts_daily_budget') -%}
 {%- set budget = none if budget_var in (none, '', 'None', 'none', 'null') or (budget_var | int) <= 0
     else budget_var | int -%}
+{%- set evaluating_now = secfeat.build_started_at() -%}
 {%- set hit_columns = [
     'detection', 'detection_kind', 'title', 'attack_technique_uid', 'attack_technique_name', 'attack_tactic_uid',
     'attack_tactic_name', 'severity', 'severity_id', 'entity_type', 'entity_key', 'event_uid', 'event_at',
     'user_key', 'src_endpoint_ip', 'score', 'model_name', 'model_version',
 ] -%}
-with hits as (
-    {%- for detection_model in detection_models %}
-        select {{ hit_columns | join(', ') }} from {{ ref(detection_model) }}
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+with signals as (
+    select * from {{ ref('triaged_signals') }}
+),
+
+risk as (
+    select * from {{ ref('entity_risk') }}
+),
+
+hits as (
+    select {{ hit_columns | join(', ') }}
+    from signals
+    where
+        verdict = 'live'
+        and detection_kind in ('{{ kinds | join("', '") }}')
+        and severity_id >= {{ min_severity_id }}
+    union all
+    -- signals that add up: the entity's risk at this signal's instant is over the threshold
+    select
+        'entity_risk' as detection,
+        'risk' as detection_kind,
+        'Signals of several detections added up on one entity' as title,
+        signals.attack_technique_uid,
+        signals.attack_technique_name,
+        signals.attack_tactic_uid,
+        signals.attack_tactic_name,
+        'high' as severity,
+        4 as severity_id,
+        risk.entity_type,
+        risk.entity_key,
+        signals.event_uid,
+        risk.event_at,
+        signals.user_key,
+        signals.src_endpoint_ip,
+        cast(null as double) as score,
+        cast(null as varchar) as model_name,
+        cast(null as varchar) as model_version
+    from risk
+    inner join signals
+        on risk.signal_id = signals.signal_id
+    where risk.is_over_threshold
 ),
 
 chosen_hits as (
@@ -49,8 +96,6 @@ chosen_hits as (
         *,
         {{ secfeat.epoch_microseconds('event_at') }} as at_us
     from hits
-    where
-        detection_kind in ('{{ kinds | join("', '") }}')
 ),
 
 src_ip_hits as (
@@ -97,6 +142,18 @@ folded_hits as (
 -- incidents of one IP are more than a gap apart, so a hit falls in at most one
 ),
 
+with_risk as (
+    select
+        folded_hits.*,
+        risk.risk as entity_risk
+    from folded_hits
+    left join risk
+        on
+            folded_hits.entity_type = risk.entity_type
+            and folded_hits.entity_key = risk.entity_key
+            and folded_hits.event_at = risk.event_at
+),
+
 sessionized as (
     select
         *,
@@ -112,7 +169,7 @@ sessionized as (
                 ) > {{ gap_us }},
                 true
             ) as starts_incident
-        from folded_hits
+        from with_risk
     ) as marked
 ),
 
@@ -135,6 +192,7 @@ incidents as (
         ) as primary_detection,
         arg_max(struct_pack(score, model_name, model_version), score) as best_score,
         arg_min(event_uid, struct_pack(at_us, event_uid)) as first_event_uid,
+        max(entity_risk) as max_entity_risk,
         list(distinct event_uid order by event_uid) as all_event_uids
     from sessionized
     group by entity_type, entity_key, incident_number
@@ -158,6 +216,7 @@ alerts as (
         incidents.first_event_at,
         incidents.last_event_at,
         incidents.event_count,
+        incidents.max_entity_risk as entity_risk,
         best_score.score,
         best_score.model_name,
         best_score.model_version,
@@ -191,32 +250,86 @@ ranked as (
                 event_count desc, alert_id asc
         ) as integer) as daily_rank
     from alerts
+),
+
+computed as (
+    select
+        alert_id,
+        alert_day,
+        case when {{ 'true' if budget is none else 'daily_rank <= ' ~ budget }} then 'raised' else 'over_budget' end
+            as status,
+        daily_rank,
+        detection,
+        detections,
+        detection_kind,
+        title,
+        description,
+        attack_technique_uid,
+        attack_technique_name,
+        attack_tactic_uid,
+        attack_tactic_name,
+        severity,
+        severity_id,
+        entity_type,
+        entity_key,
+        first_event_at,
+        last_event_at,
+        event_count,
+        evidence_event_uids,
+        entity_risk,
+        score,
+        model_name,
+        model_version
+    from ranked
+),
+
+{% if is_incremental() -%}
+previous as (
+    select * from {{ this }}
+),
+
+{% endif -%}
+history as (
+    select
+        computed.*,
+        {%- if is_incremental() %}
+            coalesce(
+                previous.first_raised_at, case when computed.status = 'raised' then {{ evaluating_now }} end
+            ) as first_raised_at,
+            case
+                when
+                    previous.alert_id is null
+                    or previous.status is distinct from computed.status
+                    or previous.detection is distinct from computed.detection
+                    or previous.event_count is distinct from computed.event_count
+                    or previous.last_event_at is distinct from computed.last_event_at
+                    or previous.severity_id is distinct from computed.severity_id
+                    then {{ evaluating_now }}
+                else previous.last_changed_at
+            end as last_changed_at,
+        {%- else %}
+            case when computed.status = 'raised' then {{ evaluating_now }} end as first_raised_at,
+            {{ evaluating_now }} as last_changed_at,
+        {%- endif %}
+        cast(null as timestamp) as withdrawn_at
+    from computed
+    {%- if is_incremental() %}
+        left join previous
+            on computed.alert_id = previous.alert_id
+    {%- endif %}
 )
 
-select
-    alert_id,
-    alert_day,
-    case when {{ 'true' if budget is none else 'daily_rank <= ' ~ budget }} then 'raised' else 'over_budget' end
-        as status,
-    daily_rank,
-    detection,
-    detections,
-    detection_kind,
-    title,
-    description,
-    attack_technique_uid,
-    attack_technique_name,
-    attack_tactic_uid,
-    attack_tactic_name,
-    severity,
-    severity_id,
-    entity_type,
-    entity_key,
-    first_event_at,
-    last_event_at,
-    event_count,
-    evidence_event_uids,
-    score,
-    model_name,
-    model_version
-from ranked
+select * from history
+{%- if is_incremental() %}
+    union all by name
+    -- no longer made by the signals: kept, withdrawn
+    select
+        previous.* replace (
+            'withdrawn' as status,
+            coalesce(previous.withdrawn_at, {{ evaluating_now }}) as withdrawn_at,
+            case when previous.status = 'withdrawn' then previous.last_changed_at else {{ evaluating_now }} end
+                as last_changed_at
+        )
+    from previous
+    where previous.alert_id not in (select alert_id from computed)
+{%- endif %}

@@ -8,8 +8,9 @@
 {{ config(meta={'detection': detection}) }}
 {#- Rule: a successful assumption of a privileged role (var
     privileged_role_uid_pattern) that is the actor's first in 7 days
-    (privileged_role_assumptions_7d = 1), once the warehouse has a day of cloud
-    activity: before that, every assumption is somebody's first (warm-up). -#}
+    (privileged_role_assumptions_7d = 1). Baseline: the rule's own window, 7
+    days of cloud activity; before that, an assumption that is routine weekly
+    looks like somebody's first. -#}
 with activity as (
     select * from {{ ref('feat_user_activity_events') }}
 ),
@@ -21,13 +22,14 @@ cloud_history as (
 ),
 
 hits as (
-    select activity.*
+    select
+        activity.*,
+        activity.event_at >= cloud_history.first_call_at + interval 7 day as has_cloud_history
     from activity
     cross join cloud_history
     where
         activity.privilege_kind = 'assumed_privileged_role'
         and activity.privileged_role_assumptions_7d <= 1
-        and activity.event_at >= cloud_history.first_call_at + interval 1 day
 )
 
-{{ secfeat.detection_hits('hits', detection) }}
+{{ secfeat.detection_hits('hits', detection, baseline='has_cloud_history') }}

@@ -10,10 +10,25 @@
     (is_new_src_ip_30d), whose user travelled over 1,000 km/h from the
     previous located one (travel_speed_kmh, the input of
     max_travel_speed_kmh_1h): faster than an airliner. The way back to a known
-    address is no new alert. -#}
-with hits as (
+    address is no new alert. Baseline: a day of located logons (a
+    geolocation feed just switched on places nobody yet). -#}
+with logons as (
     select * from {{ ref('feat_authentication_events') }}
-    where travel_speed_kmh > 1000 and max_travel_speed_kmh_1h > 1000 and is_new_src_ip_30d
+),
+
+located_history as (
+    select min(event_at) as first_located_at
+    from logons
+    where src_endpoint_location_country is not null
+),
+
+hits as (
+    select
+        logons.*,
+        logons.event_at >= located_history.first_located_at + interval 1 day as has_located_history
+    from logons
+    cross join located_history
+    where logons.travel_speed_kmh > 1000 and logons.max_travel_speed_kmh_1h > 1000 and logons.is_new_src_ip_30d
 )
 
-{{ secfeat.detection_hits('hits', detection) }}
+{{ secfeat.detection_hits('hits', detection, baseline='has_located_history') }}

@@ -12,10 +12,14 @@
     trained without labels (isolation_forest) instead alerts at var
     unsupervised_alert_percentile of its training window's scores, so no
     threshold needs tuning. Severity by the score's percentile (var
-    alert_severity_percentiles), as in ml_login_alerts. -#}
+    alert_severity_percentiles), except low for a failed logon of an account
+    with no successful logon in 30 days (successful_logins_30d = 0: the names
+    scanners guess), which adds risk and alerts only with other signals. -#}
 {%- set percentiles = var('alert_severity_percentiles') -%}
 with scores as (
     select * from {{ ref('ml_login_scores') }}
+    -- one hit per event: a role assumption is scored as a logon and as a privileged action
+    qualify row_number() over (partition by event_uid order by score desc, activity_kind asc) = 1
 ),
 
 hits as (
@@ -28,6 +32,8 @@ hits as (
         '{{ detection.attack_tactic_uid }}' as attack_tactic_uid,
         '{{ detection.attack_tactic_name }}' as attack_tactic_name,
         case
+            -- a failed logon of an account that never signs in (a scanner's guess): it adds risk, never alerts alone
+            when activity_kind = 'logon' and successful_logins_30d = 0 then 'low'
             when score_percentile >= {{ percentiles['critical'] }} then 'critical'
             when score_percentile >= {{ percentiles['high'] }} then 'high'
             else 'medium'
@@ -40,7 +46,8 @@ hits as (
         src_endpoint_ip,
         score,
         model_name,
-        model_version
+        model_version,
+        scored_at as _computed_at
     from scores
     where
         user_key is not null
@@ -70,5 +77,7 @@ select
     score,
     model_name,
     model_version,
-    case severity when 'critical' then 5 when 'high' then 4 else 3 end as severity_id
+    true as has_baseline,
+    _computed_at,
+    case severity when 'critical' then 5 when 'high' then 4 when 'medium' then 3 else 2 end as severity_id
 from hits

@@ -9,8 +9,8 @@
 {#- Rule: a successful logon from a country the user had no successful logon
     from in the 30 days up to it (is_new_country_30d), by a user with at least
     5 successful logons in the week (successful_logins_7d): an established
-    user, not a newcomer; once the warehouse has a day of located logons:
-    before that, every country is new to everybody (warm-up). -#}
+    user, not a newcomer. Baseline: a day of located logons; before that,
+    every country is new to everybody (insufficient-baseline signals). -#}
 with logons as (
     select * from {{ ref('feat_authentication_events') }}
 ),
@@ -22,14 +22,15 @@ located_history as (
 ),
 
 hits as (
-    select logons.*
+    select
+        logons.*,
+        logons.event_at >= located_history.first_located_at + interval 1 day as has_located_history
     from logons
     cross join located_history
     where
         logons.status_id = 1
         and logons.is_new_country_30d
         and logons.successful_logins_7d >= 5
-        and logons.event_at >= located_history.first_located_at + interval 1 day
 )
 
-{{ secfeat.detection_hits('hits', detection) }}
+{{ secfeat.detection_hits('hits', detection, baseline='has_located_history') }}

@@ -6,18 +6,24 @@
     'severity': 'high', 'entity': 'src_ip',
 } -%}
 {{ config(meta={'detection': detection}) }}
-{#- Rule: a failed logon from a source IP that failed logons for at least 10
+{#- Rule: a failed logon from a source IP outside the org's office egress and
+    VPN (seed org_networks) that failed logons for at least 10
     distinct users in the hour up to it (distinct_users_failed_1h), and for
     most of the users it signed in in the day (distinct_users_failed_24h
     against distinct_users_24h): a spraying address fails for nearly every
     account it tries, an office NAT's hour of typos is a few of its hundreds
-    of users. -#}
+    of users.
+    Fewer than half of its users of the day signed in
+    (distinct_users_succeeded_24h): an office's users sign in, typos or not. -#}
 with hits as (
     select * from {{ ref('feat_authentication_events') }}
     where
         status_id = 2
         and distinct_users_failed_1h >= 10
         and distinct_users_failed_24h * 2 > distinct_users_24h
+        -- most of its users did not sign in: an office NAT's users do, whatever their typos
+        and distinct_users_succeeded_24h * 2 < distinct_users_24h
+        and not {{ secfeat.is_org_network('src_endpoint_ip', ['office_egress', 'vpn']) }}
 )
 
 {{ secfeat.detection_hits('hits', detection) }}

@@ -82,7 +82,11 @@ process_launches as (
         1 as status_id,
         cast(null as boolean) as is_mfa,
         cast(null as {{ dbt.type_string() }}) as privilege_kind,
-        devices_launching_process_30d <= {{ var('rare_process_max_devices') }} as is_rare_process,
+        -- rare: few devices ran it and few people (a terminal server's programs run on one device for dozens)
+        (
+            devices_launching_process_30d <= {{ var('rare_process_max_devices') }}
+            and users_launching_process_30d <= {{ var('rare_process_max_users') }}
+        ) as is_rare_process,
         cast(null as double) as travel_speed_kmh,
         event_at,
         _ingested_at,

@@ -1,9 +1,8 @@
-{#- The champion's live alerts ranked by score, each with whether its event
+{#- The champion's live signals (its best per user and day) ranked by score, each with whether its event
     lies inside an incident window (ml_incident_activity) and the
     precision of the alerts ranked up to it. -#}
 with alerts as (
-    select * from {{ ref('ml_login_alerts') }}
-    where status = 'raised'
+    select * from {{ ref('report_model_signals') }}
 ),
 
 incident_activity as (

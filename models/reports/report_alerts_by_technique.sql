@@ -1,5 +1,5 @@
-{#- The champion's alerts against the generator's ground truth, per attack
-    technique: an incident is caught when a live alert falls on one of the
+{#- The champion's live signals against the generator's ground truth, per attack
+    technique: an incident is caught when a live signal falls on one of the
     events inside its window (ml_incident_activity: logons, privileged
     actions, process launches, API calls). Out of sample: incidents with an
     event after the champion's training cut (the end of
@@ -18,8 +18,7 @@ incident_activity as (
 ),
 
 alerts as (
-    select * from {{ ref('ml_login_alerts') }}
-    where status = 'raised'
+    select * from {{ ref('report_model_signals') }}
 ),
 
 monitoring as (

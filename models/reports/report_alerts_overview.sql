@@ -1,23 +1,48 @@
-{#- One row, also without alerts: how many live alerts the champion raised,
-    on how many days, by severity, the threshold and daily budget in force,
-    and how many were withdrawn or changed since. -#}
-with alerts as (
-    select * from {{ ref('ml_login_alerts') }}
+{#- One row, also without signals: how many user-days the champion signalled
+    (its live signals, the best per user and day), on how many days, by
+    severity, how many of its signals were withdrawn or suppressed, and the
+    threshold and the alerts' daily budget in force. -#}
+with daily as (
+    select * from {{ ref('report_model_signals') }}
+),
+
+model_signals as (
+    select * from {{ ref('triaged_signals') }}
+    where detection = 'login_risk_model'
+),
+
+daily_counts as (
+    select
+        count(*) as alerts,
+        count(distinct alert_day) as alert_days,
+        count(*) filter (where severity = 'critical') as critical_alerts,
+        count(*) filter (where severity = 'high') as high_alerts,
+        count(*) filter (where severity = 'medium') as medium_alerts,
+        max(model_version) as model_version
+    from daily
+),
+
+signal_counts as (
+    select
+        count(*) filter (where verdict = 'withdrawn') as withdrawn_alerts,
+        count(*) filter (where verdict = 'suppressed') as suppressed_signals
+    from model_signals
 ),
 
 final as (
     select
-        count(*) filter (where status = 'raised') as alerts,
-        count(distinct alert_day) filter (where status = 'raised') as alert_days,
-        count(*) filter (where status = 'raised' and severity = 'critical') as critical_alerts,
-        count(*) filter (where status = 'raised' and severity = 'high') as high_alerts,
-        count(*) filter (where status = 'raised' and severity = 'medium') as medium_alerts,
-        count(*) filter (where status = 'withdrawn') as withdrawn_alerts,
-        count(*) filter (where status = 'raised' and times_rescored > 0) as rescored_alerts,
-        max(model_version) filter (where status = 'raised') as model_version,
-        any_value(threshold) as threshold,
-        any_value(daily_budget) as daily_budget
-    from alerts
+        daily_counts.alerts,
+        daily_counts.alert_days,
+        daily_counts.critical_alerts,
+        daily_counts.high_alerts,
+        daily_counts.medium_alerts,
+        signal_counts.withdrawn_alerts,
+        signal_counts.suppressed_signals,
+        daily_counts.model_version,
+        {{ var('alert_threshold') }} as threshold,
+        {{ var('alerts_daily_budget') if var('alerts_daily_budget') else 'null' }} as daily_budget
+    from daily_counts
+    cross join signal_counts
 )
 
 select * from final

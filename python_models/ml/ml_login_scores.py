@@ -1,7 +1,7 @@
 """The champion's score of the feature vector at everything a user did
 (feat_activity_events: logons, privileged actions, process launches, API
-calls), kept: the store the alerts (ml_login_alerts, det_login_risk_model)
-are selected from. An attack without a logon of its victim is scored too.
+calls), kept: the store the model's signals (det_login_risk_model) are selected
+from. An attack without a logon of its victim is scored too.
 
 Incremental: a build scores only the rows of feat_activity_events whose
 features were (re)computed after the latest row already scored (their
@@ -12,8 +12,8 @@ nothing new scores nothing.
 A new champion scores the rows that are new or changed from then on; the
 scores kept stay those of the version that made them (model_version says
 which). Rescoring history is a decision: `secfeat rescore` (a full refresh of
-this model) scores every row with the current champion, and ml_login_alerts
-then revisits every day. With no champion it fails and says what to run: it
+this model) scores every row with the current champion, and signals re-evaluates
+them. With no champion it fails and says what to run: it
 never scores with an arbitrary version.
 
 Rows stream through in batches (ml.SCORING_BATCH_ROWS): a full refresh of a

@@ -14,7 +14,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from secfeat.simulate import SOURCES, SimulationConfig, default_end, simulate
+from secfeat.evaluate import DEFAULT_ORGS, ORG_FORMAT, PRESETS
+from secfeat.simulate import SHAPES, SOURCES, SimulationConfig, check_shapes, default_end, simulate
 from secfeat.warehouse import default_warehouse
 
 MANIFEST = "_simulation.json"
@@ -28,12 +29,27 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     out: Path = args.out
     # the sources are part of what was simulated: an older generator's landing zone is a different one
     wanted = {"days": args.days, "events_per_day": args.events_per_day, "seed": args.seed, "sources": list(SOURCES)}
+    try:
+        shapes = check_shapes([name for text in args.shape for name in text.split("+")])
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.users is not None and args.users < 5:
+        print("error: --users must be at least 5", file=sys.stderr)
+        return 2
+    # only when set: a landing zone of the demo's shape keeps the manifest it had
+    if shapes:
+        wanted["shapes"] = list(shapes)
+    if args.users is not None:
+        wanted["users"] = args.users
     if args.end:
         wanted["end"] = args.end.isoformat()
     manifest_path = out / MANIFEST
     if manifest_path.exists() and not args.force:
         existing = json.loads(manifest_path.read_text())
-        if all(existing.get(key) == value for key, value in wanted.items()):
+        # a shape or size the one there has and this one lacks makes it another simulation too
+        unasked = [key for key in ("shapes", "users") if key not in wanted]
+        if all(existing.get(key) == value for key, value in wanted.items()) and not any(map(existing.get, unasked)):
             print(f"{out} already holds this simulation (end {existing['end']}); nothing to do.")
             return 0
         print(
@@ -48,7 +64,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     end = args.end or default_end()
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    config = SimulationConfig(days=args.days, events_per_day=args.events_per_day, seed=args.seed, end=end, out=out)
+    config = SimulationConfig(days=args.days, events_per_day=args.events_per_day, seed=args.seed, end=end, out=out,
+                              shapes=shapes, users=args.users)
     counts = simulate(config)
     manifest_path.write_text(json.dumps({**wanted, "end": end.isoformat(), "counts": counts}, indent=2) + "\n")
     elapsed = time.perf_counter() - started
@@ -89,8 +106,7 @@ def project_vars(project_dir: Path, overrides: str | None = None) -> dict:
 
 
 def cmd_promote(args: argparse.Namespace) -> int:
-    from secfeat import ml
-    from secfeat.promote import promote
+    from secfeat.promote import daily_budget, promote
 
     try:
         defaults = project_vars(args.project_dir, args.vars)
@@ -101,8 +117,8 @@ def cmd_promote(args: argparse.Namespace) -> int:
     tracking_dir = args.tracking_dir or Path(defaults.get("mlflow_tracking_dir", "mlruns"))
     threshold = args.threshold if args.threshold is not None else float(defaults.get("alert_threshold", 0.9))
     top_k = args.top_k or int(defaults.get("evaluation_top_k", 100))
-    budget = ml.daily_budget(args.daily_budget if args.daily_budget is not None
-                             else defaults.get("alert_daily_budget"))
+    budget = daily_budget(args.daily_budget if args.daily_budget is not None
+                          else defaults.get("alerts_daily_budget"))
     if not args.duckdb.exists():
         print(f"error: no warehouse at {args.duckdb}: build it first (make demo, or dbt build)", file=sys.stderr)
         return 2
@@ -378,8 +394,8 @@ def cmd_export_ocsf(args: argparse.Namespace) -> int:
 
 def cmd_rescore(args: argparse.Namespace) -> int:
     """Score every event again with the current champion: a full refresh of
-    ml_login_scores, then ml_login_alerts revisits every day (it keeps its
-    history: when each alert was first raised and by which version)."""
+    ml_login_scores, then signals re-evaluates every scored event and alerts
+    follow (they keep their history: when each was first raised)."""
     if not args.duckdb.exists():
         print(f"error: no warehouse at {args.duckdb}: build it first (dbt build)", file=sys.stderr)
         return 2
@@ -391,7 +407,7 @@ def cmd_rescore(args: argparse.Namespace) -> int:
     (counts,) = _query(args.duckdb, "select count(*) as events, any_value(model_version) as version "
                                     "from ml_login_scores")
     (alerts,) = _query(args.duckdb, "select count(*) filter (where status = 'raised') as raised, "
-                                    "count(*) filter (where status = 'withdrawn') as withdrawn from ml_login_alerts")
+                                    "count(*) filter (where status = 'withdrawn') as withdrawn from alerts")
     print(f"Rescored {counts['events']:,} events with v{counts['version']}; alerts now {alerts['raised']:,} raised, "
           f"{alerts['withdrawn']:,} withdrawn.")
     return 0
@@ -403,11 +419,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     current champion (or, with --unsupervised, an isolation forest trained on
     the org itself) and the rules, and print per technique the attacks caught
     by rules alone, the model alone and both, with alerts a day and precision
-    at the daily budget. Also writes evaluation.json in the work dir."""
-    from secfeat.evaluate import Org, evaluate, report, write_json
+    at the daily budget; then per org and per detection the false alerts
+    (raised, catching no attack), also a day per 100 people, and each
+    detection's share of them. Orgs may have other shapes (terminal servers,
+    office NATs, an internet-facing sshd, service accounts, ...) and sizes:
+    see --org and --shapes-preset. Also writes evaluation.json in the work dir."""
+    from secfeat.evaluate import DEFAULT_ORGS, Org, evaluate, preset_orgs, report, write_json
 
     try:
-        orgs = [Org.parse(text) for text in (args.org or ["101:10:8000", "202:8:15000", "303:12:5000"])]
+        orgs = [Org.parse(text) for text in args.org]
+        if args.shapes_preset:
+            orgs += preset_orgs(args.shapes_preset)
+        orgs = orgs or [Org.parse(text) for text in DEFAULT_ORGS]
         defaults = project_vars(args.project_dir)
     except (ValueError, UnknownVar) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -431,6 +454,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--end", type=_parse_day, help="last day ends at this date, 00:00 UTC (default: today)")
     sim.add_argument("--out", type=Path, default=Path("landing"))
     sim.add_argument("--force", action="store_true", help="replace a different simulation already there")
+    sim.add_argument("--shape", action="append", default=[], metavar="NAME",
+                     help="an org of another shape, on top of the ordinary activity (repeatable, or joined with +): "
+                          + ", ".join(SHAPES))
+    sim.add_argument("--users", type=int, help="how many people the org has (default: events per day / 200, "
+                                               "at least 20)")
     sim.set_defaults(func=cmd_simulate)
 
     summary = commands.add_parser("summary", help="print what the last build produced")
@@ -457,7 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--tracking-dir", type=Path, help="MLflow store (default: var mlflow_tracking_dir)")
     promote.add_argument("--threshold", type=float, help="alert threshold (default: var alert_threshold)")
     promote.add_argument("--daily-budget", type=int,
-                         help="most alerts a day, 0 for no limit (default: var alert_daily_budget)")
+                         help="most alerts a day, 0 for no limit (default: var alerts_daily_budget)")
     promote.add_argument("--top-k", type=int, help="k of precision at k (default: var evaluation_top_k)")
     promote.add_argument("--since", type=datetime.fromisoformat,
                          help="compare on logons after this UTC time (default: the later training window's end)")
@@ -529,8 +557,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate", help="simulate orgs the models never saw; recall per technique, alerts a day, precision",
         description=(cmd_evaluate.__doc__ or "").replace("\n    ", " "))
-    evaluate.add_argument("--org", action="append", default=[], metavar="SEED:DAYS:EVENTS_PER_DAY",
-                          help="an org to simulate (repeatable; default: 101:10:8000 202:8:15000 303:12:5000)")
+    evaluate.add_argument("--org", action="append", default=[], metavar=ORG_FORMAT,
+                          help="an org to simulate (repeatable; default: " + " ".join(DEFAULT_ORGS) + "). SHAPE: "
+                               + ", ".join(SHAPES) + "; USERS=N: how many people (default EVENTS_PER_DAY / 200, "
+                               "at least 20); e.g. 404:9:30000:exposed_sshd+service_accounts, "
+                               "405:7:30000:nat_offices+exposed_sshd:users=3000")
+    evaluate.add_argument("--shapes-preset", choices=sorted(PRESETS),
+                          help="add a named list of orgs (five-shapes: five orgs of 20 to 3,000 people, of one "
+                               "shape or several each; secfeat.evaluate.PRESETS lists them)")
     evaluate.add_argument("--unsupervised", action="store_true",
                           help="train an isolation forest on each org itself (no labels) instead of the champion")
     evaluate.add_argument("--daily-budget", type=int, default=20, help="alerts an analyst takes a day (default 20)")

@@ -54,8 +54,9 @@ PRODUCT = {"name": "secfeat", "vendor_name": "secfeat", "version": secfeat.__ver
 
 # severity_id -> the schema's caption (base_event.json severity_id)
 SEVERITIES = {1: "Informational", 2: "Low", 3: "Medium", 4: "High", 5: "Critical", 6: "Fatal"}
-# detection_kind -> analytic type_id and its caption (objects/analytic.json)
-ANALYTIC_TYPES = {"rule": (1, "Rule"), "model": (4, "Learning (ML/DL)")}
+# detection_kind -> analytic type_id and its caption (objects/analytic.json); entity risk is a
+# statistical analytic: weights that decay, summed over detections
+ANALYTIC_TYPES = {"rule": (1, "Rule"), "model": (4, "Learning (ML/DL)"), "risk": (3, "Statistical")}
 # entity_type -> the evidence artifact naming it, and its observable type (dictionary.json types)
 ENTITIES = {
     "user": ("user", "name", 4, "User Name"),

@@ -347,47 +347,6 @@ def score_percentiles(reference_scores, scores) -> np.ndarray:
     return np.searchsorted(reference, np.asarray(scores, dtype=float), side="right") / max(len(reference), 1)
 
 
-def daily_budget(value) -> int | None:
-    """var alert_daily_budget as a limit: null, empty or not positive is no limit."""
-    if value in (None, "", "None", "none", "null"):
-        return None
-    budget = int(value)
-    return budget if budget > 0 else None
-
-
-def select_alerts(events: pd.DataFrame, scores: np.ndarray, *, threshold: float, daily_budget: int | None,
-                  critical_percentile: float, high_percentile: float, reference_scores: np.ndarray | None = None,
-                  entity_column: str = "user_key", time_column: str = "event_at") -> pd.DataFrame:
-    """One alert per entity and UTC day: its highest-scoring logon of the day
-    at or above the threshold (with how many of its logons reached it), then
-    at most daily_budget alerts a day, highest scores first. (One brute force
-    is one alert, not two hundred.)
-
-    Severity comes from the score's percentile among reference_scores (the
-    champion's scores on its training window; default: all scores given), a
-    fixed yardstick, so an alert's severity does not depend on how much of
-    its day has arrived yet."""
-    scores = np.asarray(scores, dtype=float)
-    reference = np.sort(np.asarray(scores if reference_scores is None else reference_scores, dtype=float))
-    scored = events.assign(score=scores, _day=events[time_column].dt.floor("D"))
-    # ties (two events of a user in one second, one score) go to the lower event_uid, whatever the input order
-    order = ["score", time_column] + [key for key in ("event_uid", "activity_kind") if key in scored.columns]
-    over = scored[scored["score"] >= threshold].sort_values(order, ascending=[False] + [True] * (len(order) - 1),
-                                                            kind="stable")
-    # dropna=False: logons without a user still alert, grouped together
-    per_entity = over.groupby(["_day", entity_column], dropna=False, sort=False)
-    over = over.assign(entity_events_alerting=per_entity["score"].transform("size"))
-    alerts = over.drop_duplicates(["_day", entity_column], keep="first").copy()
-    alerts["daily_rank"] = alerts.groupby("_day").cumcount() + 1
-    if daily_budget is not None:
-        alerts = alerts[alerts["daily_rank"] <= daily_budget].copy()
-    alerts["score_percentile"] = score_percentiles(reference, alerts["score"].to_numpy())
-    alerts["severity"] = np.select(
-        [alerts["score_percentile"] >= critical_percentile, alerts["score_percentile"] >= high_percentile],
-        ["critical", "high"], default="medium")
-    return alerts.drop(columns="_day")
-
-
 # ---------------------------------------------------------------- drift
 
 

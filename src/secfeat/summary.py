@@ -100,8 +100,8 @@ def _print(con: duckdb.DuckDBPyConnection, top: int, out) -> int:
     else:
         say()
         _print_model(con, say)
-    if not _table_exists(con, "ml_login_alerts"):
-        say("\n(no alerts yet: promote a champion with `secfeat promote`, then build ml_login_alerts)")
+    if not _table_exists(con, "signals"):
+        say("\n(no signals yet: promote a champion with `secfeat promote`, then build signals and alerts)")
         return 0
     if missing := _reports_missing(con, "report_alerts_overview", "report_alerts"):
         say("\n" + missing)
@@ -161,12 +161,12 @@ def _print_alerts(overview: dict, alerts: list[dict], say, top: int) -> None:
         say("== Alerts: none")
         return
     budget = overview["daily_budget"]
-    say(f"== Alerts by the champion v{overview['model_version']}: {overview['alerts']:,} on "
-        f"{overview['alert_days']} days at score >= {overview['threshold']}, "
-        f"at most {budget if budget == budget and budget is not None else 'unlimited'} a day "
+    say(f"== The champion v{overview['model_version']} signalled {overview['alerts']:,} user-days on "
+        f"{overview['alert_days']} days at score >= {overview['threshold']} "
         f"(critical {overview['critical_alerts']}, high {overview['high_alerts']}, "
-        f"medium {overview['medium_alerts']}; {overview['rescored_alerts']} changed since first raised, "
-        f"{overview['withdrawn_alerts']} withdrawn); top {top}:")
+        f"medium {overview['medium_alerts']}; {overview['suppressed_signals']} signals suppressed, "
+        f"{overview['withdrawn_alerts']} withdrawn); alerts take at most "
+        f"{budget if budget == budget and budget is not None else 'unlimited'} a day; top {top}:")
     say(f"{'severity':<9}{'score':>7}  {'event at (UTC)':<17}{'user':<22}{'source ip':<17}{'src':<17}"
         f"{'fail1h':>7}{'fail24h':>8}{'users1h':>8}")
     for row in alerts[:max(top, 0)]:

@@ -20,8 +20,10 @@ HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 USER_FEATURES = ("failed_logins_1h", "failed_logins_24h", "successful_logins_7d", "distinct_src_ips_24h",
                  "login_geo_diversity_7d", "privileged_action_count_24h", "mfa_prompts_1h", "successful_mfa_1h",
                  "max_travel_speed_kmh_1h", "privileged_action_count_1h", "privileged_action_count_7d",
-                 "privileged_role_assumptions_7d", "api_calls_1h", "failed_api_calls_1h", "rare_process_count_24h")
-SRC_IP_FEATURES = ("distinct_users_failed_1h", "distinct_users_failed_24h", "distinct_users_24h")
+                 "privileged_role_assumptions_7d", "api_calls_1h", "failed_api_calls_1h", "successful_logins_30d",
+                 "rare_process_count_24h")
+SRC_IP_FEATURES = ("distinct_users_failed_1h", "distinct_users_failed_24h", "distinct_users_24h",
+                   "distinct_users_succeeded_24h")
 EVENT_FEATURES = (*USER_FEATURES, "is_new_src_ip_30d", *SRC_IP_FEATURES)
 COUNTRY_FEATURES = ("is_new_country_30d",)  # at every logon with a country too, but no model input
 
@@ -118,13 +120,18 @@ def ocsf_inputs(query, privileged_role_uid_pattern: str) -> Inputs:
             privileged.append(PrivilegedAction(uid, actor.lower(), at, is_role_assumption=True, ip=ip))
     privileged += [PrivilegedAction(uid, user, at, is_role_assumption=False) for uid, user, at in query(
         "select event_uid, user_key, event_at from ocsf_authorize_session where user_key is not null")]
-    launches = [Launch(uid, user, device, (path or name).lower(), at) for uid, user, device, path, name, at in query(
+    launches = [Launch(uid, user, device, process_key(path, name), at) for uid, user, device, path, name, at in query(
         "select event_uid, user_key, device_hostname, process_file_path, process_name, event_at "
         "from ocsf_process_activity where activity_id = 1 and coalesce(process_file_path, process_name) is not null")]
     api_calls = [ApiCall(*row) for row in query(
         "select event_uid, user_key, status_id, event_at, src_endpoint_ip from ocsf_api_activity "
         "where user_key is not null")]
     return Inputs(logons, privileged, launches, api_calls)
+
+
+def process_key(path: str | None, name: str | None) -> str:
+    """A program's identity: its lowercased path (else name), a per-user install's profile folder made one."""
+    return re.sub(r"^([a-z]:\\users\\)[^\\]+", r"\1*", (path or name).lower())
 
 
 def great_circle_km(lat_from: float, long_from: float, lat_to: float, long_to: float) -> float:
@@ -166,16 +173,17 @@ def _inside(t: datetime, window: timedelta, at: datetime) -> bool:
     return t - window < at <= t
 
 
-def process_prevalence(inputs: Inputs) -> dict[str, int]:
-    """Per launch: distinct devices that launched its process in the 30 days up to it."""
+def process_prevalence(inputs: Inputs) -> dict[str, tuple[int, int]]:
+    """Per launch: distinct devices that launched its process, and distinct users who did, in the 30 days up to it."""
     by_process = defaultdict(list)
     for launch in inputs.launches:
         by_process[launch.process].append(launch)
-    return {
-        launch.uid: len({other.device for other in by_process[launch.process]
-                         if other.device is not None and _inside(launch.at, 30 * DAY, other.at)})
-        for launch in inputs.launches
-    }
+    prevalence = {}
+    for launch in inputs.launches:
+        window = [other for other in by_process[launch.process] if _inside(launch.at, 30 * DAY, other.at)]
+        prevalence[launch.uid] = (len({other.device for other in window if other.device is not None}),
+                                  len({other.user for other in window if other.user is not None}))
+    return prevalence
 
 
 def reference_of(project, **variables) -> "Reference":
@@ -185,7 +193,7 @@ def reference_of(project, **variables) -> "Reference":
 
     settings = {**PROJECT_VARS, **project.vars, **variables}
     return Reference(ocsf_inputs(project.query, settings["privileged_role_uid_pattern"]),
-                     settings["rare_process_max_devices"])
+                     settings["rare_process_max_devices"], settings["rare_process_max_users"])
 
 
 def same(actual, expected) -> bool:
@@ -213,7 +221,7 @@ def first_difference(actual: dict, expected: dict) -> str:
 
 
 class Reference:
-    def __init__(self, inputs: Inputs, rare_process_max_devices: int):
+    def __init__(self, inputs: Inputs, rare_process_max_devices: int, rare_process_max_users: int):
         self.inputs = inputs
         prevalence = process_prevalence(inputs)
         self.logons_by_user = defaultdict(list)
@@ -231,7 +239,8 @@ class Reference:
             self.api_calls_by_user[call.user].append(call)
         self.rare_launches_by_user = defaultdict(list)
         for launch in inputs.launches:
-            if launch.user is not None and prevalence[launch.uid] <= rare_process_max_devices:
+            devices, users = prevalence[launch.uid]
+            if launch.user is not None and devices <= rare_process_max_devices and users <= rare_process_max_users:
                 self.rare_launches_by_user[launch.user].append(launch.at)
 
     def user_features(self, user: str, t: datetime) -> dict:
@@ -261,6 +270,7 @@ class Reference:
             "privileged_role_assumptions_7d": privileged_in(7 * DAY, role_assumptions_only=True),
             "api_calls_1h": len(calls),
             "failed_api_calls_1h": sum(1 for call in calls if call.status == 2),
+            "successful_logins_30d": sum(1 for logon in logons_in(30 * DAY) if logon.status == 1),
             "rare_process_count_24h": sum(1 for at in self.rare_launches_by_user[user] if _inside(t, DAY, at)),
         }
         return {name: values[name] for name in USER_FEATURES}
@@ -283,6 +293,8 @@ class Reference:
             "distinct_users_failed_24h": len({logon.user for logon in logons
                                               if logon.status == 2 and _inside(t, DAY, logon.at)}),
             "distinct_users_24h": len({logon.user for logon in logons if _inside(t, DAY, logon.at)}),
+            "distinct_users_succeeded_24h": len({logon.user for logon in logons
+                                                 if logon.status == 1 and _inside(t, DAY, logon.at)}),
         }
         return {name: values[name] for name in SRC_IP_FEATURES}
 

@@ -144,28 +144,25 @@ def test_training_logs_its_run_and_registers_a_candidate(demo_build):
         == json.loads(definitions)
 
 
-def test_alerts_are_the_champions_one_per_user_and_day(demo_build):
+def test_the_models_signals_are_the_champions_scores_at_the_threshold(demo_build):
     from secfeat import ml, registry
 
     pipeline, champion = registry.load_champion(demo_build.vars["mlflow_tracking_dir"], "secfeat_login_risk")
     assert ml.pipeline_features(pipeline) == list(EVENT_FEATURES)
-    history = "select alert_id, status, dbt_invocation_id, last_changed_at, times_rescored from ml_login_alerts"
+    history = "select signal_id, first_seen_at, last_changed_at, withdrawn_at from signals"
     before = sorted(demo_build.query(history))
-    # a second run with nothing new scores nothing and changes no alert
-    demo_build.run("run", "--select", "ml_login_scores", "ml_login_alerts")
+    # a second run with nothing new scores nothing and changes no signal
+    demo_build.run("run", "--select", "ml_login_scores", "signals")
     assert sorted(demo_build.query(history)) == before
-    rows = demo_build.query("select event_uid, score, model_version, threshold, daily_budget, dbt_invocation_id, "
-                            "user_key, event_at::date from ml_login_alerts where status = 'raised'")
-    assert rows, "the demo build raised no alerts"
+    rows = demo_build.query("select event_uid, score, model_version from signals "
+                            "where detection = 'login_risk_model' and withdrawn_at is null")
+    assert rows, "the demo build signalled nothing"
     assert {row[2] for row in rows} == {champion.version}
-    assert len({(row[6], row[7]) for row in rows}) == len(rows)
-    # the same selection, recomputed from the feature table with the champion loaded by alias
-    events = demo_build.query_frame("select * from feat_authentication_events")
-    threshold, budget = rows[0][3], rows[0][4]
-    expected = ml.select_alerts(events, ml.risk_scores(pipeline, events), threshold=threshold, daily_budget=budget,
-                                critical_percentile=0.9995, high_percentile=0.999)
-    assert {row[0]: round(row[1], 9) for row in rows} == {
-        uid: round(score, 9) for uid, score in zip(expected["event_uid"], expected["score"])}
+    # the same events, recomputed from the feature table with the champion loaded by alias
+    events = demo_build.query_frame("select * from feat_activity_events")
+    scores = ml.risk_scores(pipeline, events)
+    expected = {uid: round(score, 9) for uid, score in zip(events["event_uid"], scores) if score >= 0.9}
+    assert {uid: round(score, 9) for uid, score, _ in rows} == expected
 
 
 def test_retraining_registers_a_version_but_never_promotes(demo_build):
@@ -179,7 +176,8 @@ def test_retraining_registers_a_version_but_never_promotes(demo_build):
     # a second run (partial parsing reuses the parsed project) must stamp its own invocation id
     assert invocation == _last_invocation_id(demo_build)
     assert registry.champion(tracking, "secfeat_login_risk").version == champion
-    assert {row[0] for row in demo_build.query("select model_version from ml_login_alerts")} == {champion}
+    assert {row[0] for row in demo_build.query(
+        "select model_version from signals where detection = 'login_risk_model'")} == {champion}
 
 
 def test_scoring_without_a_champion_fails_and_says_what_to_run(demo_build, tmp_path):

@@ -418,7 +418,9 @@ def _country_rows(project: DbtProject) -> dict:
 
 
 def _prevalence_rows(project: DbtProject) -> dict:
-    return dict(project.query("select event_uid, devices_launching_process_30d from int_process_launch_prevalence"))
+    return {uid: (devices, users) for uid, devices, users in project.query(
+        "select event_uid, devices_launching_process_30d, users_launching_process_30d "
+        "from int_process_launch_prevalence")}
 
 
 def _warehouse_rows(project: DbtProject) -> dict:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from secfeat import ml
+from secfeat.promote import daily_budget, model_alerts
 
 FEATURES = ["failed_logins_1h", "failed_logins_24h", "successful_logins_7d", "privileged_action_count_24h",
             "is_new_src_ip_30d", "distinct_users_failed_1h"]
@@ -134,7 +135,7 @@ def test_alerts_one_per_user_and_day_within_the_budget():
     })
     scores = np.array([0.95, 0.97, 0.91, 0.2, 0.99, 0.5, 0.92])
     reference = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.92, 0.98])
-    alerts = ml.select_alerts(events, scores, threshold=0.9, daily_budget=1, critical_percentile=0.95,
+    alerts = model_alerts(events, scores, threshold=0.9, daily_budget=1, critical_percentile=0.95,
                               high_percentile=0.9, reference_scores=reference)
     # day 1: u1's best logon (b, of 2 alerting) beats u2 (c), budget 1; day 2: e (u1) beats g (u4)
     assert list(alerts["event_uid"]) == ["e", "b"]
@@ -143,7 +144,7 @@ def test_alerts_one_per_user_and_day_within_the_budget():
     # e 0.99 is above all ten reference scores; b 0.97 above nine
     assert alerts.set_index("event_uid")["score_percentile"].to_dict() == {"e": 1.0, "b": 0.9}
     assert alerts.set_index("event_uid")["severity"].to_dict() == {"e": "critical", "b": "high"}
-    unlimited = ml.select_alerts(events, scores, threshold=0.9, daily_budget=None, critical_percentile=0.95,
+    unlimited = model_alerts(events, scores, threshold=0.9, daily_budget=None, critical_percentile=0.95,
                                  high_percentile=0.9, reference_scores=reference)
     assert sorted(unlimited["event_uid"]) == ["b", "c", "e", "g"]
     # c 0.91 is above eight reference scores, g 0.92 ties the ninth: at or below counts
@@ -151,7 +152,7 @@ def test_alerts_one_per_user_and_day_within_the_budget():
     assert unlimited.set_index("event_uid")["severity"].to_dict() == {"e": "critical", "b": "high", "g": "high",
                                                                       "c": "medium"}
     # without a reference, the scores given are the yardstick: b is above 6 of the 7
-    own = ml.select_alerts(events, scores, threshold=0.9, daily_budget=None, critical_percentile=1.0,
+    own = model_alerts(events, scores, threshold=0.9, daily_budget=None, critical_percentile=1.0,
                            high_percentile=0.5)
     assert own.set_index("event_uid")["score_percentile"].to_dict()["b"] == pytest.approx(6 / 7)
 
@@ -223,13 +224,13 @@ def test_the_drift_report_flags_drift_and_silent_sources():
 def test_no_alerts_and_no_budget_are_handled():
     events = pd.DataFrame({"event_uid": ["a", "b"], "user_key": ["u1", None],
                            "event_at": pd.to_datetime(["2026-01-01 01:00", "2026-01-01 02:00"])})
-    alerts = ml.select_alerts(events, np.array([0.1, 0.2]), threshold=0.9, daily_budget=5, critical_percentile=0.99,
+    alerts = model_alerts(events, np.array([0.1, 0.2]), threshold=0.9, daily_budget=5, critical_percentile=0.99,
                               high_percentile=0.9)
     assert alerts.empty and {"daily_rank", "severity", "entity_events_alerting"} <= set(alerts.columns)
     # a logon without a user still alerts
-    assert list(ml.select_alerts(events, np.array([0.1, 0.95]), threshold=0.9, daily_budget=None,
+    assert list(model_alerts(events, np.array([0.1, 0.95]), threshold=0.9, daily_budget=None,
                                  critical_percentile=0.99, high_percentile=0.9)["event_uid"]) == ["b"]
-    assert [ml.daily_budget(value) for value in (None, "None", "", 0, -3, "25", 7)] == [None] * 5 + [25, 7]
+    assert [daily_budget(value) for value in (None, "None", "", 0, -3, "25", 7)] == [None] * 5 + [25, 7]
 
 
 def test_evaluate_without_incidents():

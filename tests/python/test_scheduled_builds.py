@@ -54,13 +54,20 @@ def _scores(project: DbtProject) -> dict:
 
 
 def _alerts(project: DbtProject) -> pd.DataFrame:
-    return project.query_frame("select * from ml_login_alerts").set_index("alert_id").sort_index()
+    return project.query_frame("select * from alerts").set_index("alert_id").sort_index()
 
 
 def _live(alerts: pd.DataFrame) -> dict:
     raised = alerts[alerts["status"] == "raised"]
-    return {alert_id: (row.event_uid, round(row.score, 9), row.daily_rank, row.severity, row.entity_events_alerting)
-            for alert_id, row in raised.iterrows()}
+    return {alert_id: (row.detection, row.entity_key, row.first_event_at, row.last_event_at, row.event_count,
+                       row.daily_rank, row.severity) for alert_id, row in raised.iterrows()}
+
+
+def _live_signals(project: DbtProject) -> dict:
+    """signal_id -> what the hit is, for the signals not withdrawn."""
+    return {row[0]: row[1:] for row in project.query(
+        "select signal_id, detection, event_uid, severity_id, has_baseline, round(score, 9), model_version "
+        "from signals where withdrawn_at is null")}
 
 
 @pytest.fixture(scope="module")
@@ -205,18 +212,17 @@ def test_new_events_score_only_new_and_changed_rows_and_alerts_keep_their_histor
     after_alerts = _alerts(project)
     kept = before_alerts.index.intersection(after_alerts.index)
     assert len(kept) == len(before_alerts)  # an alert is never dropped, at most withdrawn
-    for column in ("first_raised_at", "first_model_version", "first_event_uid", "first_score"):
-        assert (after_alerts.loc[kept, column] == before_alerts.loc[kept, column]).all(), column
-    unchanged = after_alerts.loc[kept, "times_rescored"] == 0
-    assert (after_alerts.loc[kept][unchanged]["last_changed_at"] == before_alerts.loc[kept][unchanged][
-        "last_changed_at"]).all()
+    was_raised = before_alerts.loc[kept, "first_raised_at"].notna()
+    assert (after_alerts.loc[kept][was_raised]["first_raised_at"]
+            == before_alerts.loc[kept][was_raised]["first_raised_at"]).all()
     new = after_alerts.index.difference(before_alerts.index)
-    assert len(new) and (after_alerts.loc[new, "first_raised_at"] > before_alerts["first_raised_at"].max()).all()
+    assert len(new) and (after_alerts.loc[new, "last_changed_at"] > before_alerts["last_changed_at"].max()).all()
 
-    # the same champion scoring all three days at once raises the same alerts with the same scores
+    # the same champion scoring all three days at once makes the same signals and raises the same alerts
     full = DbtProject(tmp_path / "full", lifecycle.complete, mlflow_tracking_dir=str(lifecycle.tracking))
     full.run("build", "--exclude", "tag:training", USES_CHAMPION)
     full.run("build", "--select", USES_CHAMPION)
+    assert _live_signals(full) == _live_signals(project)
     assert _live(_alerts(full)) == _live(after_alerts)
     assert {uid: row[1] for uid, row in _scores(full).items()} == {uid: row[1] for uid, row in after_scores.items()}
 
@@ -236,18 +242,14 @@ def test_a_new_champion_rescores_history_only_when_asked(lifecycle):
     assert {row[2] for row in _scores(project).values()} == {"2"}
     after = _alerts(project)
     assert before_alerts.index.isin(after.index).all()
-    assert (after.loc[before_alerts.index, "first_model_version"] == "1").all()
-    assert (after.loc[before_alerts.index, "first_raised_at"] == before_alerts["first_raised_at"]).all()
-    assert set(after.loc[after["status"] == "raised", "model_version"]) == {"2"}
-    # an alert the new version no longer raises stays, withdrawn, with its last scores
-    changed = after.loc[before_alerts.index, "times_rescored"] > before_alerts["times_rescored"]
-    assert changed.any()
+    was_raised = before_alerts["first_raised_at"].notna()
+    assert (after.loc[before_alerts.index][was_raised]["first_raised_at"]
+            == before_alerts[was_raised]["first_raised_at"]).all()
     withdrawn = after[after["status"] == "withdrawn"]
     assert withdrawn["withdrawn_at"].notna().all()
-    # and the live alerts are those version 2 selects from its scores
-    scores = project.query_frame("select * from ml_login_scores")
-    expected = ml.select_alerts(scores, scores["score"].to_numpy(), threshold=0.9, daily_budget=50,
-                                critical_percentile=0.9995, high_percentile=0.999)
-    raised = after[after["status"] == "raised"]
-    assert set(zip(raised["event_uid"], raised["activity_kind"])) == set(zip(expected["event_uid"],
-                                                                             expected["activity_kind"]))
+    # and the model's live signals are version 2's scores at the threshold
+    scores = project.query_frame("select event_uid, score from ml_login_scores where score >= 0.9")
+    signalled = project.query_frame("select event_uid, model_version from signals "
+                                    "where detection = 'login_risk_model' and withdrawn_at is null")
+    assert set(signalled["model_version"]) == {"2"}
+    assert set(signalled["event_uid"]) == set(scores["event_uid"])

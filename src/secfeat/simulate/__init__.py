@@ -25,6 +25,9 @@ The package, by the order things happen in:
 - ``population``: the people, their accounts, where they work from;
 - ``activity``: a day of ordinary activity, one module per source;
 - ``attacks``: the injected techniques and their ground truth;
+- ``shapes``: orgs of other shapes (opt-in: terminal servers, process
+  auditing on a few servers, office NATs, an internet-facing sshd, service
+  accounts), benign activity on top of the ordinary;
 - ``renderers``: one module per source, each declaring its folder and file
   names; the registry there is where ``SOURCES`` comes from;
 - ``landing``: the day loop, the files and their landing times, the defects.
@@ -38,13 +41,15 @@ from secfeat.simulate.attacks import ATTACK_SOURCES, ATTACKS, LATER_ATTACKS, pla
 from secfeat.simulate.config import SimulationConfig, default_end
 from secfeat.simulate.events import Event, Incident
 from secfeat.simulate.landing import simulate, write_incidents
-from secfeat.simulate.population import GEO, HOSTILE_NETWORKS, User, build_population
+from secfeat.simulate.population import GEO, HOSTILE_NETWORKS, User, build_population, population_size
 from secfeat.simulate.renderers import BAD_RECORDS, FILE_NAMES, RENDERERS, SOURCES
 from secfeat.simulate.renderers.sshd import SshdRenderer, count_sshd_attempts, sshd_attempts
+from secfeat.simulate.shapes import SHAPES, check_shapes
 
 __all__ = [
     "ATTACKS", "ATTACK_SOURCES", "BAD_RECORDS", "FILE_NAMES", "GEO", "HOSTILE_NETWORKS", "LATER_ATTACKS", "RENDERERS",
-    "SOURCES",
-    "Event", "Incident", "SimulationConfig", "SshdRenderer", "User", "build_population", "count_sshd_attempts",
-    "default_end", "normal_day", "plan_attacks", "simulate", "sshd_attempts", "write_incidents",
+    "SHAPES", "SOURCES",
+    "Event", "Incident", "SimulationConfig", "SshdRenderer", "User", "build_population", "check_shapes",
+    "count_sshd_attempts", "default_end", "normal_day", "plan_attacks", "population_size", "simulate", "sshd_attempts",
+    "write_incidents",
 ]

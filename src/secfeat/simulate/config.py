@@ -1,4 +1,5 @@
-"""What to simulate: how many days up to which end, how busy, which seed, and where to write."""
+"""What to simulate: how many days up to which end, how busy, which seed, where to write, and
+(opt-in) how big the org is and which shapes it has."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ class SimulationConfig:
     seed: int
     end: datetime
     out: Path
+    # Orgs of other shapes (simulate.shapes), on top of the ordinary activity; none: the demo's org.
+    shapes: tuple[str, ...] = ()
+    # How many people the org has (default: one per 200 events a day, at least 20).
+    users: int | None = None
 
     @property
     def start(self) -> datetime:

@@ -4,7 +4,9 @@ short and the records made subtly wrong, and incidents.csv.
 Each source belongs to one random stream, re-seeded every day. The first five
 share the stream they always had; a source added since has a stream of its
 own (its events, late arrivals, rendering and defects all draw from it), so
-adding one changes no byte of the others' files.
+adding one changes no byte of the others' files. An org's shapes (opt-in, see
+``shapes``) add their events to the first stream's days, each drawing them
+from a stream of its own; with none, nothing changes.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from secfeat.simulate.config import SimulationConfig
 from secfeat.simulate.events import Event, Incident
 from secfeat.simulate.population import build_population
 from secfeat.simulate.renderers import BAD_RECORDS, RENDERERS, SOURCES
+from secfeat.simulate.shapes import OrgShapes
 
 LATE_EVENT_SHARE = 0.01
 MALFORMED_LINE_SHARE = 0.0002
@@ -86,8 +89,11 @@ def simulate(config: SimulationConfig, sources: Iterable[str] = SOURCES) -> dict
     if wanted - set(SOURCES):
         raise ValueError(f"no such source: {', '.join(sorted(wanted - set(SOURCES)))}")
     written = tuple(source for source in SOURCES if source in wanted)
+    if config.users is not None and config.users < 5:
+        raise ValueError(f"an org of {config.users} users: at least 5 (every role exists)")
     master = random.Random(config.seed)
-    users = build_population(master, config.events_per_day)
+    users = build_population(master, config.events_per_day, config.users)
+    org_shapes = OrgShapes(config.shapes, config.seed, users) if config.shapes else None
     attack_events, incidents = plan_attacks(master, config, users)
     attacks_by_day: dict[int, list[Event]] = defaultdict(list)
     for event in attack_events:
@@ -96,6 +102,9 @@ def simulate(config: SimulationConfig, sources: Iterable[str] = SOURCES) -> dict
     def shared_day(rng: random.Random, day_index: int) -> list[Event]:
         day = config.start + timedelta(days=day_index)
         budget = max(0, config.events_per_day - len(attacks_by_day[day_index]))
+        if org_shapes:  # their events come on top of the budget
+            return (org_shapes.day(day_index, day, normal_day(rng, day, users, budget))
+                    + org_shapes.attacks(attacks_by_day[day_index]))
         return normal_day(rng, day, users, budget) + attacks_by_day[day_index]
 
     google_users = google_workspace_users(users)

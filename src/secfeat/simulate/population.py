@@ -159,10 +159,16 @@ def _ghost(name: str) -> User:
     return User(name, "S-1-0-0", "US", "", "", "", False, 0.0)
 
 
-def build_population(rng: random.Random, events_per_day: int) -> list[User]:
+def population_size(events_per_day: int, users: int | None = None) -> int:
+    """How many people an org has: `users` when given, else one per 200 events a day (at least 20)."""
+    return users if users is not None else max(20, events_per_day // 200)
+
+
+def build_population(rng: random.Random, events_per_day: int, size: int | None = None) -> list[User]:
     """Everybody has a Windows account and Okta or Entra ID (a few both);
-    admins also ssh into Linux servers; about a third use the AWS console."""
-    n_users = max(20, events_per_day // 200)
+    admins also ssh into Linux servers; about a third use the AWS console.
+    `size` overrides how many people there are (see population_size)."""
+    n_users = population_size(events_per_day, size)
     countries = list(HOME_COUNTRY_WEIGHTS)
     weights = list(HOME_COUNTRY_WEIGHTS.values())
     names: set[str] = set()

@@ -15,6 +15,8 @@ from secfeat.simulate.population import BROWSERS, User, _egress_ip
 AWS_ACCOUNT = "314159265358"
 ORDINARY_ROLES = ("ReadOnlyAccess", "DataScienceRole", "DeveloperRole")
 PRIVILEGED_ROLES = ("AdministratorAccess", "PlatformAdmin")  # a privileged role's name contains "Admin"
+# What the service accounts of an org shape (simulate.shapes) assume: no admin among them.
+SERVICE_ROLES = ("DeployRole", "BackupRole")
 INSTANCE_ROLES = (("i-0a4c1e2b7d9f3a581", "WebServerInstanceRole"), ("i-07b2d9e4c1a8f6352", "BatchWorkerRole"),
                   ("i-0e9f8a7b6c5d4e3f2", "WebServerInstanceRole"))
 S3_BUCKETS = ("corp-data-lake", "corp-backups", "corp-web-assets")
@@ -40,7 +42,7 @@ AWS_ADMIN_CALLS = (
      False),
 )
 
-ROLE_IDS = {role: _stable_id("AROA", role) for role in ORDINARY_ROLES + PRIVILEGED_ROLES
+ROLE_IDS = {role: _stable_id("AROA", role) for role in ORDINARY_ROLES + PRIVILEGED_ROLES + SERVICE_ROLES
             + tuple(role for _, role in INSTANCE_ROLES)}
 
 

@@ -49,9 +49,11 @@ RARE_PROCESSES = {
 BAD_PASSWORD = ("0xc000006d", "0xc000006a")
 NO_SUCH_USER = ("0xc000006d", "0xc0000064")
 LOCKED_OUT = ("0xc0000234", "0x0")
+PASSWORD_EXPIRED = ("0xc000006e", "0xc0000071")  # only service accounts of an org shape let theirs expire
 # The same failures as a domain controller reports them: NTLM (4776) and Kerberos (4768) result codes.
-NTLM_STATUS = {BAD_PASSWORD: "0xc000006a", NO_SUCH_USER: "0xc0000064", LOCKED_OUT: "0xc0000234"}
-KERBEROS_STATUS = {BAD_PASSWORD: "0x18", NO_SUCH_USER: "0x6", LOCKED_OUT: "0x12"}
+NTLM_STATUS = {BAD_PASSWORD: "0xc000006a", NO_SUCH_USER: "0xc0000064", LOCKED_OUT: "0xc0000234",
+               PASSWORD_EXPIRED: "0xc0000071"}
+KERBEROS_STATUS = {BAD_PASSWORD: "0x18", NO_SUCH_USER: "0x6", LOCKED_OUT: "0x12", PASSWORD_EXPIRED: "0x17"}
 
 
 def _win(at: datetime, kind: str, **attrs) -> Event:

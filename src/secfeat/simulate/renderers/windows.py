@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+import zlib
 from collections import defaultdict
 from datetime import timedelta
 
-from secfeat.simulate.activity.windows import LOCKED_OUT, WINDOWS_SERVERS
+from secfeat.simulate.activity.windows import LOCKED_OUT, PASSWORD_EXPIRED, WINDOWS_SERVERS
 from secfeat.simulate.events import Event
 from secfeat.simulate.formats import _compact_json, _uuid
 from secfeat.simulate.population import DNS_DOMAIN, DOMAIN, DOMAIN_SID, KERBEROS_REALM, User
@@ -29,12 +30,20 @@ WINDOWS_EVENTS = {
                                 "A Kerberos service ticket was requested."),
 }
 ADMIN_PRIVILEGES = "SeSecurityPrivilege\r\n\t\t\tSeBackupPrivilege\r\n\t\t\tSeDebugPrivilege"
+# 4625's FailureReason: %%2313 "Unknown user name or bad password" unless another applies.
+FAILURE_REASONS = {LOCKED_OUT: "%%2307", PASSWORD_EXPIRED: "%%2309"}
 
 
 def _computer_sid(account: str) -> str:
-    """The SID of a computer account ("FS01$", "WS-0042$"): servers first, workstations after."""
+    """The SID of a computer account ("FS01$", "WS-0042$"): servers first, workstations after;
+    a server only an org shape has ("TS-01$") between them, by a hash of its name."""
     name = account.rstrip("$")
-    rid = 1000 + WINDOWS_SERVERS.index(name) if name in WINDOWS_SERVERS else 3000 + int(name.rsplit("-", 1)[-1])
+    if name in WINDOWS_SERVERS:
+        rid = 1000 + WINDOWS_SERVERS.index(name)
+    elif name.startswith("WS-"):
+        rid = 3000 + int(name.rsplit("-", 1)[-1])
+    else:
+        rid = 2000 + zlib.crc32(name.encode()) % 1000
     return f"{DOMAIN_SID}-{rid}"
 
 
@@ -108,7 +117,7 @@ class WindowsRenderer(Renderer):
             else:
                 status, sub_status = attrs["codes"]
                 fields.update(Status=status, SubStatus=sub_status,
-                              FailureReason="%%2307" if attrs["codes"] == LOCKED_OUT else "%%2313",
+                              FailureReason=FAILURE_REASONS.get(attrs["codes"], "%%2313"),
                               LogonProcessName="NtLmSsp ", AuthenticationPackageName="NTLM", _failed=True)
             return fields
         if kind in ("logoff", "user_logoff"):
