@@ -1,10 +1,36 @@
-{#- The alerts of every detection (`alerts`, one per incident) per detection
-    that named them, and for all of them together (detection null): raised,
-    over the daily budget, and, against the generator's ground truth
+{#- Every detection's signals and alerts, per detection and for all of them
+    together (detection null): its signals (triaged_signals: all but withdrawn),
+    how many were suppressed or short of a baseline, and the share suppressed;
+    the alerts it named (`alerts`, one per incident): raised, raised a day
+    over the days that had signals, over the daily budget, and, against the
+    generator's ground truth
     (ml_incident_activity; no incidents for real data), the raised alerts with
     an evidence event inside an incident window and the incidents they caught. -#}
 with alerts as (
     select * from {{ ref('alerts') }}
+),
+
+signals as (
+    select * from {{ ref('triaged_signals') }}
+    where verdict != 'withdrawn'
+),
+
+signal_counts as (
+    select
+        detection,
+        grouping(detection) = 1 as is_all_detections,
+        case when grouping(detection) = 0 then any_value(detection_kind) end as detection_kind,
+        case when grouping(detection) = 0 then any_value(attack_technique_uid) end as attack_technique_uid,
+        count(*) as signals,
+        count(*) filter (where verdict = 'suppressed') as suppressed_signals,
+        count(*) filter (where verdict = 'insufficient_baseline') as insufficient_baseline_signals
+    from signals
+    group by rollup(detection)
+),
+
+signal_period as (
+    select greatest(count(distinct cast(event_at as date)), 1) as signal_days
+    from signals
 ),
 
 incident_activity as (
@@ -51,9 +77,27 @@ ground_truth as (
 
 final as (
     select
-        by_detection.*,
+        coalesce(signal_counts.detection, by_detection.detection) as detection,
+        coalesce(signal_counts.is_all_detections, by_detection.is_all_detections) as is_all_detections,
+        coalesce(signal_counts.detection_kind, by_detection.detection_kind) as detection_kind,
+        coalesce(signal_counts.attack_technique_uid, by_detection.attack_technique_uid) as attack_technique_uid,
+        coalesce(signal_counts.signals, 0) as signals,
+        coalesce(signal_counts.suppressed_signals, 0) as suppressed_signals,
+        coalesce(signal_counts.insufficient_baseline_signals, 0) as insufficient_baseline_signals,
+        coalesce(signal_counts.suppressed_signals / nullif(signal_counts.signals, 0), 0) as suppressed_share,
+        coalesce(by_detection.raised_alerts, 0) as raised_alerts,
+        coalesce(by_detection.raised_alerts, 0) / signal_period.signal_days as raised_alerts_per_day,
+        coalesce(by_detection.over_budget_alerts, 0) as over_budget_alerts,
+        coalesce(by_detection.alert_days, 0) as alert_days,
+        coalesce(by_detection.raised_alerts_in_incidents, 0) as raised_alerts_in_incidents,
+        coalesce(by_detection.incidents_caught, 0) as incidents_caught,
         ground_truth.incidents_with_activity
-    from by_detection
+    from signal_counts
+    full outer join by_detection
+        on
+            signal_counts.is_all_detections = by_detection.is_all_detections
+            and coalesce(signal_counts.detection, '') = coalesce(by_detection.detection, '')
+    cross join signal_period
     cross join ground_truth
 )
 

@@ -413,6 +413,44 @@ def cmd_rescore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_detections_replay(args: argparse.Namespace) -> int:
+    """Recompute signals and alerts over the stored history of [--since,
+    --until), suppressions and guards included, into the schema `replay` of
+    the warehouse (never the live tables), and print per detection and day:
+    signals, suppressed, short of a baseline, alerts raised. --detection
+    NAME reports that detection alone and counts it as enabled."""
+    from secfeat import replay
+    from secfeat.warehouse import connect_build
+
+    if not args.duckdb.exists():
+        print(f"error: no warehouse at {args.duckdb}: build it first (dbt build)", file=sys.stderr)
+        return 2
+    try:
+        args.vars = replay.replay_vars(args.vars, args.since, args.until, args.detection)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    con = connect_build(args.duckdb)
+    try:
+        replay.reset_schema(con)
+    finally:
+        con.close()
+    result = _run_dbt(args, ["run", "--select", "tag:replayed", "--quiet"])
+    if isinstance(result, int):
+        return result
+    if _failed(result):
+        return 1
+    con = connect_build(args.duckdb)
+    try:
+        days = replay.daily_figures(con, args.detection)
+    finally:
+        con.close()
+    if args.detection and not days:
+        print(f"(no signals of {args.detection} in the period)")
+    print(replay.report(days, args.since, args.until))
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Simulate organisations the models never trained on (other seeds and
     sizes), build each in its own warehouse with no labels, score it with the
@@ -507,6 +545,21 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--vars", help="dbt --vars (YAML), over the project's")
         command.set_defaults(func=func)
 
+    detections = commands.add_parser("detections", help="detections: replay them over stored history")
+    detection_commands = detections.add_subparsers(dest="detections_command", required=True)
+    replay = detection_commands.add_parser(
+        "replay", help="what the detections would have raised over a period (schema replay, never the live tables)",
+        description=(cmd_detections_replay.__doc__ or "").replace("\n    ", " "))
+    replay.add_argument("--since", type=datetime.fromisoformat, required=True, help="from this UTC time")
+    replay.add_argument("--until", type=datetime.fromisoformat, required=True, help="to this UTC time, excluded")
+    replay.add_argument("--detection", help="report this detection alone, counted as enabled")
+    replay.add_argument("--duckdb", type=Path, default=None,
+                        help="the warehouse (default: $SECFEAT_DUCKDB_PATH, else secfeat.duckdb)")
+    replay.add_argument("--project-dir", type=Path, default=Path("."), help="where dbt_project.yml is")
+    replay.add_argument("--profiles-dir", type=Path, help="dbt's profiles (default: <project-dir>/profiles)")
+    replay.add_argument("--vars", help="the dbt --vars the warehouse was built with (YAML), over the project's")
+    replay.set_defaults(func=cmd_detections_replay)
+
     sql = commands.add_parser(
         "sql", help="query the published build (a table, or --format csv|json)",
         description=(cmd_sql.__doc__ or "").replace("\n    ", " "),
@@ -563,7 +616,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "at least 20); e.g. 404:9:30000:exposed_sshd+service_accounts, "
                                "405:7:30000:nat_offices+exposed_sshd:users=3000")
     evaluate.add_argument("--shapes-preset", choices=sorted(PRESETS),
-                          help="add a named list of orgs (five-shapes: five orgs of 20 to 3,000 people, of one "
+                          help="add a named list of orgs (five-shapes: five orgs of 20 to 5,000 people, of one "
                                "shape or several each; secfeat.evaluate.PRESETS lists them)")
     evaluate.add_argument("--unsupervised", action="store_true",
                           help="train an isolation forest on each org itself (no labels) instead of the champion")

@@ -34,7 +34,7 @@ from secfeat.simulate.shapes import check_shapes
 MIXES = {"rules": ["rule"], "model": ["model"], "both": ["rule", "model"]}
 EVALUATION_END = datetime(2026, 3, 1)  # far from the demo week and the test fixtures
 DEFAULT_ORGS = ("101:10:8000", "202:8:15000", "303:12:5000")
-# Named lists of orgs (--shapes-preset). five-shapes: orgs of other shapes, from 20 to 3,000
+# Named lists of orgs (--shapes-preset). five-shapes: orgs of other shapes, from 20 to 5,000
 # people, each at most 60,000 events a day with its shapes' own (seeds unlike the demo's and the tests').
 PRESETS = {
     "five-shapes": (
@@ -42,7 +42,7 @@ PRESETS = {
         "402:10:12000:shared_hosts+few_process_devices",  # 60 people on terminal servers
         "403:8:40000:shared_hosts+nat_offices+exposed_sshd+service_accounts:users=300",
         "404:9:30000:exposed_sshd+service_accounts",  # 150 people
-        "405:7:30000:nat_offices+exposed_sshd:users=3000",  # 3,000 people, 10 ordinary events a day each
+        "405:7:30000:nat_offices+exposed_sshd:users=5000",  # 5,000 people, 6 ordinary events a day each
     ),
 }
 ORG_FORMAT = "SEED:DAYS:EVENTS_PER_DAY[:SHAPE+SHAPE...][:USERS=N]"

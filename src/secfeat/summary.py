@@ -178,18 +178,19 @@ def _print_alerts(overview: dict, alerts: list[dict], say, top: int) -> None:
 
 def _print_incident_alerts(con: duckdb.DuckDBPyConnection, say, top: int) -> None:
     """What an analyst works: `alerts`, one per incident across every rule and the model."""
-    by_detection = _read(con, "report_alerts_by_detection", "is_all_detections, raised_alerts desc, detection")
+    by_detection = _read(con, "report_alerts_by_detection", "is_all_detections, raised_alerts desc, signals desc, detection")
     every = next(row for row in by_detection if row["is_all_detections"])
     truth = every["incidents_with_activity"] > 0
     say(f"== Alerts of every detection, one per incident (alerts): {every['raised_alerts']:,} raised on "
         f"{every['alert_days']} days within the daily budget, {every['over_budget_alerts']:,} over it")
-    say(f"{'detection':<37}{'kind':<7}{'ATT&CK':<11}{'raised':>7}{'over budget':>12}"
-        + (f"{'in incidents':>13}{'incidents caught':>17}" if truth else ""))
+    say(f"{'detection':<35}{'kind':<6}{'ATT&CK':<11}{'signals':>8}{'suppr.':>7}{'no base':>8}{'raised':>7}"
+        f"{'a day':>6}{'over':>6}" + (f"{'in incid.':>10}{'caught':>7}" if truth else ""))
     for row in by_detection:
         name = "all" if row["is_all_detections"] else row["detection"]
-        say(f"{name:<37}{row['detection_kind'] or '':<7}{row['attack_technique_uid'] or '':<11}"
-            f"{row['raised_alerts']:>7,}{row['over_budget_alerts']:>12,}"
-            + (f"{row['raised_alerts_in_incidents']:>13,}{row['incidents_caught']:>17,}" if truth else ""))
+        say(f"{name:<35}{row['detection_kind'] or '':<6}{row['attack_technique_uid'] or '':<11}"
+            f"{row['signals']:>8,}{row['suppressed_share']:>7.0%}{row['insufficient_baseline_signals']:>8,}"
+            f"{row['raised_alerts']:>7,}{row['raised_alerts_per_day']:>6.1f}{row['over_budget_alerts']:>6,}"
+            + (f"{row['raised_alerts_in_incidents']:>10,}{row['incidents_caught']:>7,}" if truth else ""))
     if truth:
         say(f"   incidents caught (an evidence event of a raised alert inside the incident window): "
             f"{every['incidents_caught']} of the {every['incidents_with_activity']} with an event "

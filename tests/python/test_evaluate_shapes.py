@@ -49,7 +49,7 @@ def test_an_unknown_shape_is_refused_naming_the_valid_ones():
 
 def test_the_five_shapes_preset_spans_sizes_and_shapes():
     orgs = preset_orgs("five-shapes")
-    assert [org.population for org in orgs] == [20, 60, 300, 150, 3000]
+    assert [org.population for org in orgs] == [20, 60, 300, 150, 5000]
     assert [org.shapes for org in orgs] == [
         ("few_process_devices",), ("shared_hosts", "few_process_devices"),
         ("shared_hosts", "nat_offices", "exposed_sshd", "service_accounts"), ("exposed_sshd", "service_accounts"),

@@ -147,7 +147,7 @@ def test_the_summary_tells_what_training_saw_and_what_is_still_warming_up(lifecy
     finally:
         con.close()
     text = out.getvalue()
-    for expected in ("the last training run registered v1", "negatives sampled at 0.1", "== Alerts by the champion v1",
+    for expected in ("the last training run registered v1", "negatives sampled at 0.1", "== The champion v1 signalled",
                      "0 withdrawn", "not compared yet: ", "== Detection quality"):
         assert expected in text, expected
 
