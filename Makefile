@@ -127,14 +127,17 @@ spark-test: $(SPARK_INSTALLED)
 # the demo week and at four weeks (bench/landing_incremental.py, a few minutes);
 # then the feature models on DuckDB and on Spark local[2] side by side at 1M
 # logons (bench/spark_features.py, about 10 minutes).
-# One of them: make bench BENCH=features (or landing, or spark); options for each:
+# Then the detection layer: signals after one more hour against a full refresh
+# of signals, on the demo week (bench/detections_incremental.py, a few minutes).
+# One of them: make bench BENCH=features (or landing, spark, detections); options for each:
 # FEATURES_BENCH_ARGS='--sizes 2000000', LANDING_BENCH_ARGS='--days 7',
 # SPARK_BENCH_ARGS='--size 200000'.
-BENCH ?= features landing spark
+BENCH ?= features landing spark detections
 bench: $(SPARK_INSTALLED)
 	$(if $(filter features,$(BENCH)),$(BIN)/python bench/feature_scale.py $(FEATURES_BENCH_ARGS))
 	$(if $(filter landing,$(BENCH)),$(BIN)/python bench/landing_incremental.py $(LANDING_BENCH_ARGS))
 	$(if $(filter spark,$(BENCH)),$(BIN)/python bench/spark_features.py $(SPARK_BENCH_ARGS))
+	$(if $(filter detections,$(BENCH)),$(BIN)/python bench/detections_incremental.py $(DETECTIONS_BENCH_ARGS))
 
 # Refresh the exact pins after changing pyproject.toml's ranges.
 constraints:

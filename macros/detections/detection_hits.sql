@@ -13,7 +13,7 @@
 
     A source IP that names the host itself (127.0.0.1: every host has one) is
     no entity to alert on. -#}
-{% macro detection_hits(relation, detection, baseline='true', score='null') -%}
+{% macro detection_hits(relation, detection, baseline='true', score='null', severity=none) -%}
     {%- set severity_ids = {'low': 2, 'medium': 3, 'high': 4, 'critical': 5} -%}
     {%- set entity_columns = {'user': 'user_key', 'src_ip': 'src_endpoint_ip'} -%}
     {%- if detection.severity not in severity_ids or detection.entity not in entity_columns -%}
@@ -30,8 +30,17 @@
         '{{ detection.attack_technique_name }}' as attack_technique_name,
         '{{ detection.attack_tactic_uid }}' as attack_tactic_uid,
         '{{ detection.attack_tactic_name }}' as attack_tactic_name,
-        '{{ detection.severity }}' as severity,
-        {{ severity_ids[detection.severity] }} as severity_id,
+        {%- if severity is none %}
+            '{{ detection.severity }}' as severity,
+            {{ severity_ids[detection.severity] }} as severity_id,
+        {%- else %}
+            {{ severity }} as severity,
+            case {{ severity }}
+                {%- for name, severity_id in severity_ids.items() %}
+                    when '{{ name }}' then {{ severity_id }}
+                {%- endfor %}
+            end as severity_id,
+        {%- endif %}
         '{{ detection.entity }}' as entity_type,
         {{ entity_columns[detection.entity] }} as entity_key,
         event_uid,

@@ -8,9 +8,13 @@
 {{ config(meta={'detection': detection}) }}
 {#- Rule: a successful assumption of a privileged role (var
     privileged_role_uid_pattern) that is the actor's first in 7 days
-    (privileged_role_assumptions_7d = 1). Baseline: the rule's own window, 7
-    days of cloud activity; before that, an assumption that is routine weekly
-    looks like somebody's first. -#}
+    (privileged_role_assumptions_7d = 1) and its only privileged action of the
+    week (privileged_action_count_7d = 1): an account without admin rights,
+    whose routine shows no privileges. High when the actor made API calls in
+    the hour before (api_calls_1h: working unprivileged, then escalating);
+    low, adding risk only, when the assumption opens the session (an
+    administrator's first step of the day looks the same). Baseline: a day of cloud activity;
+    before that, every assumption is somebody's first. -#}
 with activity as (
     select * from {{ ref('feat_user_activity_events') }}
 ),
@@ -24,12 +28,17 @@ cloud_history as (
 hits as (
     select
         activity.*,
-        activity.event_at >= cloud_history.first_call_at + interval 7 day as has_cloud_history
+        activity.event_at >= cloud_history.first_call_at + interval 1 day as has_cloud_history
     from activity
     cross join cloud_history
     where
         activity.privilege_kind = 'assumed_privileged_role'
         and activity.privileged_role_assumptions_7d <= 1
+        -- and the actor's only privileged action of the week: an admin's routine shows other privileges
+        and activity.privileged_action_count_7d <= 1
 )
 
-{{ secfeat.detection_hits('hits', detection, baseline='has_cloud_history') }}
+{{ secfeat.detection_hits(
+    'hits', detection, baseline='has_cloud_history',
+    severity="case when api_calls_1h >= 1 then 'high' else 'low' end",
+) }}

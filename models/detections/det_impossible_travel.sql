@@ -10,7 +10,8 @@
     (is_new_src_ip_30d), whose user travelled over 1,000 km/h from the
     previous located one (travel_speed_kmh, the input of
     max_travel_speed_kmh_1h): faster than an airliner. The way back to a known
-    address is no new alert. Baseline: a day of located logons (a
+    address is no new alert; nor is a sign-in through the org's own office
+    egress or VPN (seed org_networks). Baseline: a day of located logons (a
     geolocation feed just switched on places nobody yet). -#}
 with logons as (
     select * from {{ ref('feat_authentication_events') }}
@@ -28,7 +29,12 @@ hits as (
         logons.event_at >= located_history.first_located_at + interval 1 day as has_located_history
     from logons
     cross join located_history
-    where logons.travel_speed_kmh > 1000 and logons.max_travel_speed_kmh_1h > 1000 and logons.is_new_src_ip_30d
+    where
+        logons.travel_speed_kmh > 1000
+        and logons.max_travel_speed_kmh_1h > 1000
+        and logons.is_new_src_ip_30d
+        -- the org's own office egress and VPN place its people wherever they are: no travel
+        and not {{ secfeat.is_org_network('logons.src_endpoint_ip', ['office_egress', 'vpn']) }}
 )
 
 {{ secfeat.detection_hits('hits', detection, baseline='has_located_history') }}

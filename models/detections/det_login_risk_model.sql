@@ -12,7 +12,9 @@
     trained without labels (isolation_forest) instead alerts at var
     unsupervised_alert_percentile of its training window's scores, so no
     threshold needs tuning. Severity by the score's percentile (var
-    alert_severity_percentiles), except low for a failed logon of an account
+    alert_severity_percentiles) among the champion's scores on its training
+    window; low when that window is not in this warehouse (an org the model
+    never saw: the score cannot be placed) and for a failed logon of an account
     with no successful logon in 30 days (successful_logins_30d = 0: the names
     scanners guess), which adds risk and alerts only with other signals. -#}
 {%- set percentiles = var('alert_severity_percentiles') -%}
@@ -34,6 +36,9 @@ hits as (
         case
             -- a failed logon of an account that never signs in (a scanner's guess): it adds risk, never alerts alone
             when activity_kind = 'logon' and successful_logins_30d = 0 then 'low'
+            -- no yardstick: this warehouse does not hold the champion's training window (an org it never
+            -- saw), so its score cannot be placed; it adds risk, alerts only with other signals
+            when score_percentile is null then 'low'
             when score_percentile >= {{ percentiles['critical'] }} then 'critical'
             when score_percentile >= {{ percentiles['high'] }} then 'high'
             else 'medium'

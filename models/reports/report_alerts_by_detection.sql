@@ -77,6 +77,7 @@ ground_truth as (
 
 final as (
     select
+        ground_truth.incidents_with_activity,
         coalesce(signal_counts.detection, by_detection.detection) as detection,
         coalesce(signal_counts.is_all_detections, by_detection.is_all_detections) as is_all_detections,
         coalesce(signal_counts.detection_kind, by_detection.detection_kind) as detection_kind,
@@ -90,8 +91,7 @@ final as (
         coalesce(by_detection.over_budget_alerts, 0) as over_budget_alerts,
         coalesce(by_detection.alert_days, 0) as alert_days,
         coalesce(by_detection.raised_alerts_in_incidents, 0) as raised_alerts_in_incidents,
-        coalesce(by_detection.incidents_caught, 0) as incidents_caught,
-        ground_truth.incidents_with_activity
+        coalesce(by_detection.incidents_caught, 0) as incidents_caught
     from signal_counts
     full outer join by_detection
         on

@@ -128,6 +128,9 @@ class MixResult:
     raised_by_detection: dict[str, int] = field(default_factory=dict)
     true_by_detection: dict[str, int] = field(default_factory=dict)
     caught_by_detection: dict[str, int] = field(default_factory=dict)
+    # what the guards and suppressions cost in recall: per verdict (insufficient_baseline, suppressed,
+    # disabled), the attacks no raised alert caught that a signal held back by it would have touched
+    held_back: dict[str, int] = field(default_factory=dict)
 
     @property
     def recall(self) -> float:
@@ -200,6 +203,25 @@ where alerts.status = 'raised'
 """
 
 
+# Signals held back from alerts (a guard or a suppression) that touch an attack no raised alert caught:
+# on its entity, or its user or address, inside its window (a minute's slack, as for evidence).
+HELD_BACK_SQL = """
+select held.verdict, count(distinct truth.incident_id)
+from triaged_signals as held
+inner join truth
+    on (
+        (held.entity_type = truth.entity_type and held.entity_key = truth.entity)
+        or (truth.entity_type = 'user' and held.user_key = truth.entity)
+        or (truth.entity_type = 'src_ip' and held.src_endpoint_ip = truth.entity)
+    )
+    and held.event_at between truth.start_at - interval 1 minute and truth.end_at + interval 1 minute
+where held.verdict in ('insufficient_baseline', 'suppressed', 'disabled')
+    and truth.incident_id not in (select incident_id from matched)
+group by held.verdict
+order by held.verdict
+"""
+
+
 def match_alerts(con, truth_csv: Path) -> MixResult:
     """Score the raised alerts of a warehouse (an open DuckDB connection) against incidents.csv."""
     con.execute("create or replace temp table truth as select * from read_csv(?, header = true, "
@@ -225,6 +247,10 @@ def match_alerts(con, truth_csv: Path) -> MixResult:
     result.caught_by_detection = dict(con.execute(
         f"select {detection}, count(distinct matched.incident_id) from matched "
         "inner join alerts on alerts.alert_id = matched.alert_id group by all order by all").fetchall())
+    (has_signals,), = con.execute("select count(*) from duckdb_views() where view_name = 'triaged_signals' "
+                                  "and database_name = current_database()").fetchall()
+    if has_signals:
+        result.held_back = dict(con.execute(HELD_BACK_SQL).fetchall())
     return result
 
 
@@ -328,6 +354,7 @@ def total(results: dict[str, dict[str, MixResult]], mix: str) -> MixResult:
         _add(summed.raised_by_detection, one.raised_by_detection)
         _add(summed.true_by_detection, one.true_by_detection)
         _add(summed.caught_by_detection, one.caught_by_detection)
+        _add(summed.held_back, one.held_back)
     return summed
 
 
@@ -377,6 +404,9 @@ def false_alert_report(results: dict[str, dict[str, MixResult]], mix: str = "bot
             lines.append(row(detection, result, result.raised_by_detection[detection], false_by_detection[detection],
                              str(result.caught_by_detection.get(detection, 0))))
         lines.append(row("all detections", result, result.raised, result.false_alerts, f"{caught}/{attacks}"))
+        if result.held_back:
+            lines.append("  missed attacks a held-back signal touched (what the guards and suppressions cost): "
+                         + ", ".join(f"{verdict} {count}" for verdict, count in sorted(result.held_back.items())))
     lines += [f"share of the {everything.false_alerts} false alerts of all orgs, by detection",
               f"  {'detection':<36}{'false':>8}{'share':>8}{'false/day/100 users':>21}"]
     for detection, false in sorted(everything.false_by_detection.items(), key=lambda item: (-item[1], item[0])):

@@ -161,3 +161,22 @@ def test_the_json_holds_the_people_and_the_false_alerts_per_detection(tmp_path):
     assert document["raised_by_detection"]["rare_tool_execution"] == 2
     assert document["false_alerts_per_day_per_100_users"] == pytest.approx(1.5)
     assert document["false_per_day_per_100_users_by_detection"]["rare_tool_execution"] == pytest.approx(1.0)
+
+
+def test_missed_attacks_that_a_held_back_signal_touched_are_counted_by_verdict(tmp_path):
+    """dave's attack (I3) has only an over-budget alert: a suppressed signal on dave inside it, and an
+    insufficient-baseline one on his address, count what the suppression and the guard cost; signals
+    on caught attacks (alice's I1), outside the window, or live, count nothing."""
+    con, truth = _warehouse(tmp_path)
+    con.execute("""create view triaged_signals as select * from (values
+        ('suppressed', 'user', 'dave', 'dave', '9.9.9.9', timestamp '2026-01-05 05:00'),
+        ('insufficient_baseline', 'src_ip', '9.9.9.9', 'dave', '9.9.9.9', timestamp '2026-01-05 05:02:30'),
+        ('insufficient_baseline', 'user', 'dave', 'dave', null, timestamp '2026-01-05 05:04'),
+        ('suppressed', 'user', 'alice', 'alice', '1.1.1.1', timestamp '2026-01-02 10:00'),
+        ('live', 'user', 'dave', 'dave', null, timestamp '2026-01-05 05:00'),
+        ('disabled', 'user', 'erin', 'erin', null, timestamp '2026-01-05 05:00')
+        ) as t(verdict, entity_type, entity_key, user_key, src_endpoint_ip, event_at)""")
+    result = match_alerts(con, truth)
+    assert result.held_back == {"insufficient_baseline": 1, "suppressed": 1}
+    text = false_alert_report({"org-small": dict.fromkeys(MIXES, result)})
+    assert "what the guards and suppressions cost): insufficient_baseline 1, suppressed 1" in text
