@@ -79,7 +79,8 @@ risk as (
         entity_type,
         entity_key,
         event_at,
-        sum(contribution) as risk,
+        -- summed in one order: the same signals give the same risk, to the last bit
+        list_sum(list(contribution order by detection)) as risk,
         count(*) as contributing_detections,
         list(detection order by contribution desc, detection asc) as detections
     from contributions

@@ -48,6 +48,7 @@ BUILD_TIME_COLUMNS = {
     "as_of_at", "recorded_at",
     # which run, and when it scored, raised or snapshotted
     "dbt_invocation_id", "mlflow_run_id", "scored_at", "first_raised_at", "last_changed_at", "withdrawn_at",
+    "first_seen_at", "first_seen_invocation_id", "_evaluated_through",
     "dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to",
 }
 
