@@ -10,15 +10,15 @@
     key) or lies in the CIDR block; what it leaves empty matches everything.
     Suppressed signals are kept (triaged_signals), never dropped. -#}
 {%- set entity = 'entity' -%}
-{%- set disposed_user = 'lower(user_key)' -%}
-{%- set disposed_ip = 'src_endpoint_ip' -%}
+{%- set disposed_user = 'lower(false_positives.user_key)' -%}
+{%- set disposed_ip = 'false_positives.src_endpoint_ip' -%}
 {%- if var('pseudonymize_identifiers') -%}
     {#- the seeds name people and addresses in clear: keyed as the signals key them -#}
     {%- set entity = "case when " ~ secfeat.ipv4_number('entity') ~ " is not null or entity like '%:%' then "
         ~ secfeat.pseudonymize_identifier('entity', 'ip') ~ " else "
         ~ secfeat.pseudonymize_identifier('entity', 'user_name') ~ " end" -%}
-    {%- set disposed_user = secfeat.pseudonymize_identifier('user_key', 'user_name') -%}
-    {%- set disposed_ip = secfeat.pseudonymize_identifier('src_endpoint_ip', 'ip') -%}
+    {%- set disposed_user = secfeat.pseudonymize_identifier('false_positives.user_key', 'user_name') -%}
+    {%- set disposed_ip = secfeat.pseudonymize_identifier('false_positives.src_endpoint_ip', 'ip') -%}
 {%- endif %}
 with team_suppressions as (
     select
@@ -40,34 +40,29 @@ false_positives as (
     where disposition = 'false_positive' and detection is not null
 ),
 
+entity_kinds as (
+    select kinds.entity_kind from (values ('user'), ('src_ip')) as kinds (entity_kind)
+),
+
 -- an analyst's false positive: the pair it was about, user and address (a detection has one entity type)
 held_pairs as (
     select
-        'FP-' || alert_id || ':user' as suppression_id,
+        'FP-' || false_positives.alert_id || ':' || entity_kinds.entity_kind as suppression_id,
         'analyst_disposition' as suppression_source,
-        detection,
-        {{ disposed_user }} as entity,
+        false_positives.detection,
+        case entity_kinds.entity_kind
+            when 'user' then {{ disposed_user }}
+            else {{ disposed_ip }}
+        end as entity,
         cast(null as varchar) as entity_pattern,
         cast(null as varchar) as cidr_block,
-        'analyst false positive: ' || coalesce(note, '') as reason,
-        analyst as owned_by,
-        disposed_at as starts_at,
-        disposed_at + interval {{ var('false_positive_hold_days') | int }} day as expires_at
+        'analyst false positive: ' || coalesce(false_positives.note, '') as reason,
+        false_positives.analyst as owned_by,
+        false_positives.disposed_at as starts_at,
+        false_positives.disposed_at + interval {{ var('false_positive_hold_days') | int }} day as expires_at
     from false_positives
-    union all
-    select
-        'FP-' || alert_id || ':src_ip' as suppression_id,
-        'analyst_disposition' as suppression_source,
-        detection,
-        {{ disposed_ip }} as entity,
-        cast(null as varchar) as entity_pattern,
-        cast(null as varchar) as cidr_block,
-        'analyst false positive: ' || coalesce(note, '') as reason,
-        analyst as owned_by,
-        disposed_at as starts_at,
-        disposed_at + interval {{ var('false_positive_hold_days') | int }} day as expires_at
-    from false_positives
-    where src_endpoint_ip is not null
+    cross join entity_kinds
+    where entity_kinds.entity_kind = 'user' or false_positives.src_endpoint_ip is not null
 )
 
 select * from team_suppressions
