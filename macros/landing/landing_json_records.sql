@@ -15,8 +15,16 @@
     row, line and record 0); _record_ignored_reason is blank_line,
     empty_batch or empty_file. `record` is then null. Blank lines are kept, so
     every line can be accounted for.
+
+    `text_lines`: for a source whose files mix JSON with text lines (sshd:
+    syslog lines and journalctl's JSON). A line that is no JSON object or
+    array is then a text record (`record` null, no framing verdict) instead
+    of malformed_json, and a pretty-printed object may also be one of several
+    in a file, from a `{` line to the next `}` line (journalctl -o
+    json-pretty writes them one after another); a file is read as one
+    document only when its first line opens one.
 -#}
-{% macro landing_json_records(landing_folder, batch_keys=['Records', 'records']) -%}
+{% macro landing_json_records(landing_folder, batch_keys=['Records', 'records'], text_lines=false) -%}
     with landed as (
         {{ secfeat.landed_lines(landing_folder) }}
     ),
@@ -35,10 +43,61 @@
             select source_file
             from landed
             where line_number = 1 and line_count > 1 and not is_invalid_utf8 and not json_valid(line)
+            {%- if text_lines %}
+                -- not a whole log file of text lines put together
+                and regexp_matches(line, '^\s*[\[{]')
+            {%- endif %}
         )
         group by source_file
         having bool_and(not is_invalid_utf8) and json_valid(document) and trim(document) != ''
     ),
+    {%- if text_lines %}
+
+    -- each line's latest `{` line and the `}` line before it: a line is in an
+    -- object from a `{` line to the next `}` line
+    brace_lines as (
+        select
+            source_file,
+            source_file_version,
+            ingested_at,
+            loaded_at,
+            line_number,
+            line,
+            is_invalid_utf8,
+            rtrim(line, chr(13) || chr(9) || ' ') = '}' as closes_object,
+            max(case when rtrim(line, chr(13) || chr(9) || ' ') = '{' then line_number end) over (
+                partition by source_file order by line_number rows between unbounded preceding and current row
+            ) as object_first_line,
+            max(case when rtrim(line, chr(13) || chr(9) || ' ') = '}' then line_number end) over (
+                partition by source_file order by line_number rows between unbounded preceding and 1 preceding
+            ) as previous_object_last_line
+        from landed
+        where line_number > 0 and source_file not in (select source_file from whole_documents)
+    ),
+
+    object_lines as (
+        select *
+        from brace_lines
+        where object_first_line > coalesce(previous_object_last_line, 0)
+    ),
+
+    pretty_objects as (
+        select *
+        from (
+            select
+                source_file,
+                object_first_line,
+                any_value(source_file_version) as source_file_version,
+                any_value(ingested_at) as ingested_at,
+                any_value(loaded_at) as loaded_at,
+                string_agg(line, chr(10) order by line_number) as document,
+                bool_or(closes_object) and bool_and(not is_invalid_utf8) as is_closed_text
+            from object_lines
+            group by source_file, object_first_line
+        ) as candidates
+        where is_closed_text and json_valid(document) and json_type(document) = 'OBJECT'
+    ),
+    {%- endif %}
 
     units as (
         select
@@ -61,13 +120,36 @@
             is_invalid_utf8
         from landed
         where line_number > 0 and source_file not in (select source_file from whole_documents)
+        {%- if text_lines %}
+            and not exists (
+                select 1
+                from object_lines
+                inner join pretty_objects using (source_file, object_first_line)
+                where object_lines.source_file = landed.source_file and object_lines.line_number = landed.line_number
+            )
+        union all
+        select
+            source_file,
+            source_file_version,
+            ingested_at,
+            loaded_at,
+            object_first_line as line_number,
+            document as unit_text,
+            false as is_invalid_utf8
+        from pretty_objects
+        {%- endif %}
     ),
 
     parsed_units as (
         select
             *,
             case
-                when not is_invalid_utf8 and trim(unit_text) != '' and json_valid(unit_text) then unit_text::json
+                when not is_invalid_utf8 and trim(unit_text) != '' and json_valid(unit_text)
+                    {%- if text_lines %}
+                    -- a text line that happens to be a JSON number or string stays text
+                    and regexp_matches(unit_text, '^\s*[\[{]')
+                    {%- endif %}
+                    then unit_text::json
             end as unit_json
         from units
     ),
@@ -114,7 +196,9 @@
         case
             when is_invalid_utf8 then 'invalid_utf8'
             when is_empty_batch then null
+            {%- if not text_lines %}
             when record is null and trim(unit_text) != '' then 'malformed_json'
+            {%- endif %}
             when record is not null and json_type(record) != 'OBJECT' then 'not_a_json_object'
         end as _record_quarantine_reason,
         case

@@ -9,11 +9,18 @@
     contract type. A listed column the relation lacks fails at build time; an
     alias of the relation named after a contract column but not listed fails
     at compile time.
-    The macro writes the routing and lineage columns, event_uid (a hash of the
+    `record_shape`: SQL naming the shape a record was shipped in (NXLog,
+    Winlogbeat, an EventBridge envelope...), decided per record; null for a
+    record of no shape the model reads.
+    The macro writes the routing and lineage columns (_source_shape from
+    `record_shape`), event_uid (a hash of the
     source and `event_key`, null parts included), category_uid and type_uid (from class_uid and
     activity_id), metadata_version, and the verdict of each record, first
     match wins:
-      1. `routing_checks`: framing and event-type routing, vendor by vendor;
+      0. the landing macro's framing verdict (landing_framing_check), then
+         unrecognized_record_shape: a record that is not blank and of no
+         shape the model reads;
+      1. `routing_checks`: event-type routing, vendor by vendor;
       2. the checks every source shares: missing_timestamp (when
          `event_time_text` is null), unparseable_timestamp, future_timestamp,
          timestamp_before_floor (before var event_time_floor), unparseable_ip
@@ -38,7 +45,7 @@
     versions left without rows.
 -#}
 {% macro map_to_ocsf(
-    source_name, relation, event_key, columns,
+    source_name, relation, event_key, columns, record_shape,
     routing_checks=[], event_checks=[], event_time_text=none, ip_text=none,
     user_fields=[], user_required_when=none, events_per_record=none
 ) -%}
@@ -103,7 +110,13 @@
         {{ exceptions.raise_compiler_error("map_to_ocsf(" ~ source_name ~ "): map " ~ required) }}
     {%- endfor -%}
 
-    {%- set checks = [] -%}
+    {%- set checks = [
+        secfeat.landing_framing_check(),
+        {
+            'when': "(" ~ record_shape ~ ") is null and trim(coalesce(raw_line, '')) != ''",
+            'quarantine': 'unrecognized_record_shape',
+        },
+    ] -%}
     {%- do checks.extend(routing_checks) -%}
     {%- if event_time_text is not none -%}
         {%- do checks.append({'when': event_time_text ~ ' is null', 'quarantine': 'missing_timestamp'}) -%}
@@ -170,6 +183,7 @@
         _loaded_at,
         _quarantine_reason,
         _ignored_reason,
+        cast({{ record_shape }} as varchar) as _source_shape,
         {%- if pseudonymize %}
         -- kept for the quarantine only: the raw text is not pseudonymized
         case when _quarantine_reason is not null then raw_line end as raw_line,

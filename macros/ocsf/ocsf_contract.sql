@@ -24,6 +24,7 @@ lineage:
   _loaded_at: {type: timestamp}
   _quarantine_reason: {type: varchar}
   _ignored_reason: {type: varchar}
+  _source_shape: {type: varchar}
   raw_line: {type: varchar}
 
 # Every column of every class, once. `captions`: the OCSF enum (0 Unknown and
@@ -207,12 +208,13 @@ classes:
 # Landing folders, each read by one staging model (stg_<source>__<things>)
 # into the classes it names. `landing`: what the folder holds.
 sources:
-  windows: {model: stg_windows__security_events, classes: [authentication, authorize_session, process_activity], landing: 'Windows Security event log records as NXLog JSON lines (im_msvistalog), one event per line.'}
-  sshd: {model: stg_sshd__auth_log, classes: [authentication], landing: 'OpenSSH server syslog lines (auth.log), without year or time zone.'}
-  cloudtrail: {model: stg_cloudtrail__events, classes: [authentication, api_activity], landing: 'AWS CloudTrail records: one JSON object per line, a pretty-printed object per file, or {"Records": [...]} batches as delivered to S3.'}
-  okta: {model: stg_okta__system_log, classes: [authentication], landing: 'Okta System Log LogEvent objects, one per line or as API pages (JSON arrays).'}
-  entra: {model: stg_entra__signin_logs, classes: [authentication], landing: 'Entra ID sign-in logs as Azure Monitor diagnostic settings export them (the Graph signIn inside `properties`), one per line or {"records": [...]} batches.'}
-  google_workspace: {model: stg_google_workspace__login_activities, classes: [authentication], landing: 'Google Workspace login audit activities (Admin SDK Reports API, applicationName login), one per line or as API pages ({"items": [...]}).'}
+  windows: {model: stg_windows__security_events, classes: [authentication, authorize_session, process_activity], landing: 'Windows Security event log records, shape told per record: NXLog JSON (im_msvistalog; flat exports with TimeCreated too), Winlogbeat 7+/Elastic Agent ECS (winlog.*), Winlogbeat 6 (event_data.*), Windows Event Forwarding / wevtutil XML rendered to JSON (Event.System, Event.EventData.Data); one per line, or a pretty-printed array or document per file.'}
+  sshd: {model: stg_sshd__auth_log, classes: [authentication], landing: 'OpenSSH server logs, shape told per record: syslog lines in RFC 3164 (auth.log, secure: no year or zone), rsyslog''s RFC 3339-dated file format or RFC 5424; or journald entries as `journalctl -o json` (one per line) or `-o json-pretty` (over several lines). Files may mix shapes and programs; only sshd and sshd-session lines are read.'}
+  cloudtrail: {model: stg_cloudtrail__events, classes: [authentication, api_activity], landing: 'AWS CloudTrail records, shape told per record: as CloudTrail writes them, in EventBridge envelopes (detail-type ... via CloudTrail), or CloudTrail Lake rows exported as JSON; one JSON object per line, a pretty-printed object per file, or {"Records": [...]} batches as delivered to S3.'}
+  okta: {model: stg_okta__system_log, classes: [authentication], landing: 'Okta System Log LogEvents, told apart record by record: as the System Log API returns them (one per line or API pages, JSON arrays), in Okta log streaming''s Amazon EventBridge envelope ({"detail-type": "SystemLog", "detail": {...}}), or as Panther stores them (p_* columns, lower-cased top-level keys, zone-less UTC published).'}
+  entra: {model: stg_entra__signin_logs, classes: [authentication], landing: 'Entra ID sign-ins, told apart record by record: Azure Monitor diagnostic-settings exports (the Graph signIn inside `properties`; one per line or {"records": [...]} batches) and Microsoft Graph signIn objects (GET /auditLogs/signIns; one per line or response pages {"value": [...]}).'}
+  google_workspace: {model: stg_google_workspace__login_activities, classes: [authentication], landing: 'Google Workspace login audit activities (Admin SDK Reports API, applicationName login), told apart record by record: as the API returns them (events an array; one per line or API pages {"items": [...]}) or one event per record as Elastic''s input splits them (events an object).'}
+  ocsf: {model: stg_ocsf__events, classes: [authentication, authorize_session, process_activity, api_activity], landing: 'OCSF records of the classes above from any OCSF emitter (Amazon Security Lake and others): JSON lines, pretty-printed documents or arrays, or Parquet files, at any depth (Security Lake partitions by region, account and event day). Older names are read too (OCSF 1.0.0-rc.2 API Activity 3005, mfa).'}
 {%- endset -%}
 {{ return(fromyaml(contract_yaml)) }}
 {%- endmacro %}

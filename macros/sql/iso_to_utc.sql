@@ -9,6 +9,13 @@
     convert_timezone('UTC', try_to_timestamp_tz({{ text_expression }}))::timestamp_ntz
 {%- endmacro %}
 
+{#- with an offset: converted to UTC; without: read as UTC, never in the session's zone -#}
 {% macro duckdb__iso_to_utc(text_expression) -%}
-    timezone('UTC', try_cast({{ text_expression }} as timestamptz))
+    case
+        when regexp_matches(
+            {{ text_expression }}, '[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]*)?)? *([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$'
+        )
+            then timezone('UTC', try_cast({{ text_expression }} as timestamptz))
+        else try_cast({{ text_expression }} as timestamp)
+    end
 {%- endmacro %}

@@ -1,6 +1,8 @@
 {#-
     Every raw record accounted for, per landed file: raw records = staged +
-    duplicate + quarantined + ignored, one row per (file, outcome, reason).
+    duplicate + quarantined + ignored, one row per (file, shape, outcome,
+    reason): the shape a record was shipped in (NXLog, Winlogbeat...), null
+    for a record of no shape its source reads.
     A raw record is a line, or one element of a JSON batch (a CloudTrail
     Records array, an Okta API page); a file without text (binary, empty, a
     damaged archive) is one. `event_count` counts the OCSF events staged from
@@ -12,7 +14,7 @@
 with raw_records as (
     {{ secfeat.union_ocsf_staging(
         columns=[
-            'source_name', '_source_file', '_source_line', '_source_record',
+            'source_name', '_source_file', '_source_line', '_source_record', '_source_shape',
             '_quarantine_reason', '_ignored_reason', 'event_uid', 'class_uid',
         ],
     ) }}
@@ -30,6 +32,7 @@ outcomes as (
         raw_records._source_file,
         raw_records._source_line,
         raw_records._source_record,
+        raw_records._source_shape,
         staged_events.event_uid as staged_event_uid,
         case
             when raw_records._quarantine_reason is not null then 'quarantined'
@@ -56,6 +59,7 @@ per_record as (
         _source_file,
         _source_line,
         _source_record,
+        _source_shape,
         case
             when count(staged_event_uid) > 0 then 'staged'
             when bool_or(outcome = 'quarantined') then 'quarantined'
@@ -76,6 +80,7 @@ unknown_source_files as (
     select
         coalesce(nullif(landing_folder, ''), '(landing root)') as source_name,
         source_file,
+        null::varchar as source_shape,
         'ignored' as outcome,
         case
             -- what `secfeat simulate` writes beside the logs: read by stg_simulation__incidents
@@ -98,6 +103,7 @@ final as (
     select
         source_name,
         _source_file as source_file,
+        _source_shape as source_shape,
         outcome,
         reason,
         count(*) as record_count,

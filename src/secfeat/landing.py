@@ -9,13 +9,19 @@ record, not for change detection: hashing would read every file on every build.
 Nothing is dropped: a file that cannot be read as text is one record with a
 file-level reason, and a line that is not valid UTF-8 keeps its bytes
 (backslash-escaped) and is quarantined by the staging models as invalid_utf8.
+
+A Parquet file (Amazon Security Lake's OCSF, any columnar export) is text too:
+each row one line of JSON, nested columns as nested objects, maps as objects,
+so the staging models read it exactly as they read JSON lines.
 """
 
 from __future__ import annotations
 
+import base64
 import bz2
 import gzip
 import hashlib
+import json
 import lzma
 import os
 from dataclasses import dataclass
@@ -26,6 +32,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 # the first bytes of each compressed format, whatever the file is called
 COMPRESSIONS = {
@@ -34,6 +41,7 @@ COMPRESSIONS = {
     b"BZh": "bzip2",
     b"\xfd7zXZ\x00": "xz",
 }
+PARQUET_MAGIC = b"PAR1"
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 
@@ -200,10 +208,36 @@ def read_text(path: str) -> FileText:
         return FileText(None, [], None, None, sha256, quarantine_reason="corrupt_compressed_file")
     if not data.strip():
         return FileText(None, [], compression, None, sha256, ignored_reason="empty_file")
+    if data.startswith(PARQUET_MAGIC):
+        try:
+            content = parquet_as_json_lines(data)
+        except Exception:  # noqa: BLE001 - any reader's error means the same: a damaged file
+            return FileText(None, [], compression, "parquet", sha256, quarantine_reason="corrupt_parquet_file")
+        if not content:
+            return FileText(None, [], compression, "parquet", sha256, ignored_reason="empty_file")
+        return FileText(content, [], compression, "parquet", sha256)
     if b"\x00" in data and not any(data.startswith(bom) for bom in UTF16_BOMS):
         return FileText(None, [], compression, None, sha256, quarantine_reason="binary_file")
     content, invalid, encoding = decode(data)
     return FileText(content, invalid, compression, encoding, sha256)
+
+
+def parquet_as_json_lines(data: bytes) -> str:
+    """The rows of a Parquet file as JSON lines, read a row group at a time."""
+    lines = []
+    for batch in pq.ParquetFile(pa.BufferReader(data)).iter_batches(batch_size=10_000):
+        lines.extend(json.dumps(row, default=_json_value, ensure_ascii=False, separators=(",", ":"))
+                     for row in batch.to_pylist(maps_as_pydicts="lossy"))
+    return "".join(line + "\n" for line in lines)
+
+
+def _json_value(value):
+    """What JSON cannot hold as is: times as ISO 8601 (a zone-less Parquet time is UTC), bytes as base64."""
+    if isinstance(value, datetime):
+        return value.isoformat() if value.tzinfo else value.isoformat() + "Z"
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return str(value)
 
 
 def lines_of(text: FileText) -> list[str]:

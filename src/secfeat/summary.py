@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 
 # the reports of the sections every build has: landing zone, OCSF, features
-_BASE_REPORTS = ("report_landing_by_source", "report_landing_by_reason", "report_ocsf_events_by_class",
-                 "report_feature_coverage")
+_BASE_REPORTS = ("report_landing_by_source", "report_landing_by_reason", "report_landing_by_shape",
+                 "report_ocsf_events_by_class", "report_feature_coverage")
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -72,6 +72,9 @@ def _print(con: duckdb.DuckDBPyConnection, top: int, out) -> int:
         listed = ", ".join(f"{row['source_name']}:{row['reason']} {row['raw_records']:,}"
                            for row in reasons if row["outcome"] == outcome)
         say(f"{title} by reason: " + (listed or "none"))
+    shapes = _read(con, "report_landing_by_shape", "source_name, raw_records desc")
+    say("Shapes: " + (", ".join(f"{row['source_name']}:{row['source_shape'] or 'none'} {row['raw_records']:,}"
+                                for row in shapes) or "none"))
 
     say()
     say("== OCSF events by class and status")

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import os
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -46,11 +49,40 @@ def key() -> str:
     return "secfeat-test-key-" + secrets.token_hex(16)
 
 
+def land_ocsf_copies(landing: Path, per_file: int = 40) -> None:
+    """Logons of the simulated Windows files again as OCSF records (the ocsf
+    source, which the simulator does not write), landed when their file did."""
+    for path in sorted((landing / "windows").iterdir()):
+        records = []
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:  # the simulator lands hostile lines too
+                event = json.loads(line)
+                at = datetime.fromisoformat(event["EventTime"]).replace(tzinfo=timezone.utc)
+            except (ValueError, KeyError, TypeError):
+                continue
+            if event.get("EventID") not in (4624, 4625) or len(records) >= per_file:
+                continue
+            records.append({
+                "class_uid": 3002, "activity_id": 1, "severity_id": 1, "status_id": 1 if event["EventID"] == 4624 else 2,
+                "time": int(at.timestamp() * 1000),
+                "metadata": {"version": "1.8.0", "uid": f"ocsf-{event['RecordNumber']}",
+                             "product": {"name": "Microsoft Windows", "vendor_name": "Microsoft"}},
+                "user": {"name": event["TargetUserName"], "domain": event.get("TargetDomainName")},
+                "src_endpoint": {"ip": event.get("IpAddress")},
+                "message": f"{event['TargetUserName']} logged on from {event.get('IpAddress')}",
+            })
+        target = landing / "ocsf" / path.name
+        target.parent.mkdir(exist_ok=True)
+        target.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+        os.utime(target, (path.stat().st_atime, path.stat().st_mtime))
+
+
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory, key):
     workdir = tmp_path_factory.mktemp("identifiers")
     landing = workdir / "landing"
     simulate_landing(landing, days=2, events_per_day=2000, seed=11, end="2026-03-01")
+    land_ocsf_copies(landing)
     plain = DbtProject(workdir / "plain", landing, as_of=AS_OF)
     pseudonymized = DbtProject(workdir / "pseudonymized", landing, as_of=AS_OF, pseudonymize_identifiers=True)
     with pytest.MonkeyPatch.context() as environment:

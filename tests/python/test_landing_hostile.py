@@ -32,7 +32,7 @@ FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 LANDED_AT = datetime(2026, 6, 2, 0, 10, tzinfo=timezone.utc)  # every file's modification time
 KNOWN_SOURCES = ("windows", "sshd", "cloudtrail", "okta", "entra", "google_workspace")
 JSON_BATCH_KEYS = {"google_workspace": ("items",)}  # else Records / records
-LINE_SOURCES = ("windows", "sshd")
+LINE_SOURCES = ("sshd",)
 STAGED = "staged"
 DUPLICATE = "duplicate"
 ANY_REASON = "*"  # not staged, for whatever reason the models give (checked: a reason is given)
@@ -212,9 +212,9 @@ def windows_files() -> list[Landed]:
         (nxlog(RecordNumber=2, EventID=4625, Status="0xc000006d", SubStatus="0xc000006a"), STAGED),
         (latin1, "invalid_utf8"),
         ('{"EventTime": "2026-06-01 10:00:00", "EventID": 46', "malformed_json"),  # truncated
-        ("[1, 2, 3]", "malformed_json"),  # a top-level array of scalars
-        ("42", "malformed_json"),  # a scalar line
-        ('"just a string"', "malformed_json"),
+        ("[1, 2, 3]", ["not_a_json_object"] * 3),  # a batch of three scalars
+        ("42", "not_a_json_object"),  # a scalar line
+        ('"just a string"', "not_a_json_object"),
         (nxlog(RecordNumber=4, EventID={"id": 4624}), "missing_event_id"),  # an object where a number goes
         (nxlog(RecordNumber=5, TargetUserName=12345), STAGED),  # a number where a string goes
         (nxlog(RecordNumber=6, IpAddress={"v": "10.0.0.5"}), "unparseable_ip"),

@@ -33,7 +33,7 @@ WINDOWS_LINES = [  # (line, expected outcome, expected reason)
     (_logon(RecordNumber=3, IpAddress="-", WorkstationName="-"), "staged", None),
     (_logon(RecordNumber=1), "duplicate", None),
     ('{"EventTime": "2026-06-01 10:00:00", "EventID": 46', "quarantined", "malformed_json"),
-    ("[1, 2, 3]", "quarantined", "malformed_json"),
+    ('"a string"', "quarantined", "not_a_json_object"),
     (_logon(RecordNumber=4, EventTime=None), "quarantined", "missing_timestamp"),
     (_logon(RecordNumber=5, EventTime="yesterday at noon"), "quarantined", "unparseable_timestamp"),
     (_logon(RecordNumber=6, EventTime="2026-06-02 01:00:00"), "quarantined", "future_timestamp"),
@@ -42,7 +42,7 @@ WINDOWS_LINES = [  # (line, expected outcome, expected reason)
     (_logon(RecordNumber=9, EventID="four"), "quarantined", "missing_event_id"),
     (_logon(RecordNumber=10, EventID=5156), "ignored", "event_id_not_of_interest"),
     (_logon(RecordNumber=11, Channel="System"), "ignored", "not_security_channel"),
-    (_logon(RecordNumber=12, EventID=1102), "quarantined", "unmapped_event_id"),
+    (_logon(RecordNumber=12, EventID=1102), "ignored", "unmapped_event_id"),  # valid, of a type not mapped
     (_logon(RecordNumber=13, EventID=4672, TargetUserName=None, SubjectUserName="alice",
             PrivilegeList="SeDebugPrivilege\r\n\t\t\tSeBackupPrivilege"), "staged", None),
     (_logon(RecordNumber=14, EventID=4688, TargetUserName=None, SubjectUserName="alice", NewProcessId="0x1a2c",
@@ -58,15 +58,15 @@ SSHD_LINES = [
      "staged", None),
     ("Jun  1 10:00:06 bastion-01 sshd[102]: Failed password for invalid user  0101 from 203.0.113.9 port 4002 ssh2",
      "staged", None),
-    # a connection that left before its outcome line: the attempt is its first line about it
-    ("Jun  1 10:00:07 bastion-01 sshd[103]: Invalid user admin from 203.0.113.9", "staged", None),
+    # a connection that left before its outcome line: pam_unix's failure is the attempt
+    ("Jun  1 10:00:07 bastion-01 sshd[103]: Invalid user admin from 203.0.113.9", "ignored", "part_of_logged_attempt"),
     ("Jun  1 10:00:07 bastion-01 sshd[103]: pam_unix(sshd:auth): authentication failure; rhost=203.0.113.9",
-     "ignored", "part_of_logged_attempt"),
+     "staged", None),
     ("Jun  1 10:00:07 bastion-01 sshd[103]: Connection closed by 203.0.113.9 [preauth]",
      "ignored", "connection_lifecycle"),
     ("Jun  1 10:00:08 bastion-01 CRON[104]: pam_unix(cron:session): session opened for user root", "ignored",
      "not_sshd"),
-    ("this is not syslog", "quarantined", "unparseable_syslog_line"),
+    ("this is not syslog", "quarantined", "unrecognized_record_shape"),
     ("Jun  1 10:00:09 bastion-01 sshd[106]: Failed password for root from 203.0.113.999 port 4004 ssh2",
      "quarantined", "unparseable_ip"),
     # one attempt written on five lines of one connection is one event
@@ -89,7 +89,8 @@ SSHD_LINES = [
     # an orphan attempt without a user name cannot be an OCSF Authentication
     ("Jun  1 10:00:30 bastion-01 sshd[109]: pam_unix(sshd:auth): authentication failure; rhost=203.0.113.9",
      "quarantined", "missing_user"),
-    ("Jun  1 10:00:31 bastion-01 sshd[110]: Frobnicating the flux capacitor", "quarantined", "unmapped_sshd_message"),
+    # a valid sshd line of a kind not mapped
+    ("Jun  1 10:00:31 bastion-01 sshd[110]: Frobnicating the flux capacitor", "ignored", "unmapped_sshd_message"),
 ]
 
 

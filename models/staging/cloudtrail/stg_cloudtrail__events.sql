@@ -1,8 +1,17 @@
 {#-
-    One row per CloudTrail record. Sign-ins and role assumptions (ConsoleLogin,
-    IAM Identity Center credential checks, AssumeRole*) are OCSF Authentication
-    (3002); every other management or data event is API Activity (6003).
-    The time is `eventTime`, or `@timestamp` where a log shipper moved it.
+    One row per CloudTrail record, in any of the shapes it is shipped in,
+    told apart record by record:
+      cloudtrail      a record as CloudTrail writes it (S3 delivery, CloudWatch
+                      Logs, a shipper's NDJSON);
+      eventbridge     EventBridge's envelope ("detail-type": "AWS API Call via
+                      CloudTrail", "AWS Console Sign In via CloudTrail"...) with
+                      the record in `detail`; other detail-types are ignored;
+      cloudtrail_lake a CloudTrail Lake row exported as JSON (userIdentity's
+                      members in lower case, eventTime without the 'T').
+    Sign-ins and role assumptions (ConsoleLogin, IAM Identity Center
+    credential checks, AssumeRole*) are OCSF Authentication (3002); every other
+    management or data event is API Activity (6003). The time is `eventTime`,
+    or `@timestamp` where a log shipper moved it.
 -#}
 {%- set authentication_events = [
     'ConsoleLogin', 'ExternalIdPDirectoryLogin', 'CredentialChallenge', 'CredentialVerification',
@@ -20,22 +29,54 @@
     service's DNS name or "AWS Internal"; anything else is a damaged address -#}
 {%- set ip_like = '[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(%[0-9A-Za-z._-]+)?' -%}
 {%- set domain_like = '[A-Za-z0-9][A-Za-z0-9 ._-]*' -%}
-{%- set record_shape = '{' ~ (trail_fields | map('tojson') | join(': "VARCHAR", ')) ~ ': "VARCHAR", '
+{%- set trail_shape = '{' ~ (trail_fields | map('tojson') | join(': "VARCHAR", ')) ~ ': "VARCHAR", '
     ~ (trail_objects | map('tojson') | join(': "JSON", ')) ~ ': "JSON"}' -%}
 with raw_records as (
     {{ secfeat.landing_json_records('cloudtrail') }}
 ),
 
+shaped as (
+    select
+        *,
+        case
+            when json_exists(record, '$."detail-type"') and json_type(record, '$.detail') = 'OBJECT'
+                then 'eventbridge'
+            when
+                json_exists(record, '$.userIdentity.principalid')
+                or json_exists(record, '$.userIdentity.accountid')
+                or regexp_matches(record ->> '$.eventTime', '^[0-9]{4}-[0-9]{2}-[0-9]{2} ')
+                then 'cloudtrail_lake'
+            when
+                json_exists(record, '$.eventName') or json_exists(record, '$.eventSource')
+                or json_exists(record, '$.eventTime') or json_exists(record, '$.eventID')
+                then 'cloudtrail'
+        end as record_shape
+    from raw_records
+),
+
 parsed as (
     select
         *,
-        from_json(record, '{{ record_shape }}') as trail
-    from raw_records
+        record ->> '$."detail-type"' as envelope_detail_type,
+        from_json(
+            case when record_shape = 'eventbridge' then record -> '$.detail' else record end, '{{ trail_shape }}'
+        ) as trail
+    from shaped
+),
+
+-- CloudTrail Lake writes userIdentity's members in lower case
+identities as (
+    select
+        *,
+        struct_extract(trail, 'userIdentity') as user_identity
+    from parsed
 ),
 
 fields as (
     select
         {{ secfeat.landing_json_record_columns() }},
+        record_shape,
+        envelope_detail_type,
         trail,
         struct_extract(trail, 'eventID') as event_id,
         struct_extract(trail, 'eventSource') as event_source,
@@ -50,18 +91,34 @@ fields as (
         coalesce(struct_extract(trail, 'eventTime'), struct_extract(trail, '@timestamp')) as event_time_text,
         lower(struct_extract(trail, 'readOnly')) = 'true' as is_read_only,
         {{ secfeat.null_if_blank("struct_extract(trail, 'sourceIPAddress')") }} as source_address,
-        struct_extract(trail, 'userIdentity') ->> '$.type' as identity_type,
-        struct_extract(trail, 'userIdentity') ->> '$.arn' as identity_arn,
-        struct_extract(trail, 'userIdentity') ->> '$.principalId' as identity_principal_id,
-        struct_extract(trail, 'userIdentity') ->> '$.accountId' as identity_account_id,
-        struct_extract(trail, 'userIdentity') ->> '$.accessKeyId' as identity_access_key_id,
-        struct_extract(trail, 'userIdentity') ->> '$.invokedBy' as identity_invoked_by,
+        user_identity ->> '$.type' as identity_type,
+        user_identity ->> '$.arn' as identity_arn,
         coalesce(
-            struct_extract(trail, 'userIdentity') ->> '$.userName',
-            struct_extract(trail, 'userIdentity') ->> '$.sessionContext.sessionIssuer.userName'
+            user_identity ->> '$.principalId',
+            user_identity ->> '$.principalid'
+        ) as identity_principal_id,
+        coalesce(
+            user_identity ->> '$.accountId',
+            user_identity ->> '$.accountid'
+        ) as identity_account_id,
+        coalesce(
+            user_identity ->> '$.accessKeyId',
+            user_identity ->> '$.accesskeyid'
+        ) as identity_access_key_id,
+        coalesce(
+            user_identity ->> '$.invokedBy',
+            user_identity ->> '$.invokedby'
+        ) as identity_invoked_by,
+        coalesce(
+            user_identity ->> '$.userName',
+            user_identity ->> '$.username',
+            user_identity ->> '$.sessionContext.sessionIssuer.userName',
+            user_identity ->> '$.sessioncontext.sessionissuer.username'
         ) as identity_user_name,
-        struct_extract(trail, 'userIdentity') ->> '$.sessionContext.attributes.mfaAuthenticated'
-            as identity_mfa_authenticated,
+        coalesce(
+            user_identity ->> '$.sessionContext.attributes.mfaAuthenticated',
+            user_identity ->> '$.sessioncontext.attributes.mfaauthenticated'
+        ) as identity_mfa_authenticated,
         struct_extract(trail, 'requestParameters') ->> '$.roleArn' as requested_role_arn,
         struct_extract(trail, 'requestParameters') ->> '$.roleSessionName' as requested_session_name,
         struct_extract(trail, 'responseElements') ->> '$.assumedRoleUser.arn' as assumed_role_arn,
@@ -78,7 +135,7 @@ fields as (
                 )
             {%- endfor %}
         end as sign_in_result
-    from parsed
+    from identities
 ),
 
 normalized as (
@@ -189,12 +246,16 @@ ocsf_fields as (
 {{ secfeat.map_to_ocsf(
     source_name='cloudtrail',
     relation='ocsf_fields',
+    record_shape='record_shape',
     event_key=[
         'coalesce(event_id, md5(raw_line))', 'event_time_text', 'event_name',
         "coalesce(identity_arn, identity_principal_id, '')",
     ],
     routing_checks=[
-        secfeat.landing_framing_check(),
+        {
+            'when': "record_shape = 'eventbridge' and envelope_detail_type not like '% via CloudTrail'",
+            'ignore': 'not_a_cloudtrail_event',
+        },
         {'when': 'event_name is null', 'quarantine': 'missing_event_name'},
     ],
     event_time_text='event_time_text',

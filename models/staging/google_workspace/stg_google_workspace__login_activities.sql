@@ -1,16 +1,25 @@
 {#-
     One row per event of a Google Workspace login audit activity (Admin SDK
-    Reports API `activities` resource, applicationName `login`), one activity
-    per line or as API pages ({"items": [...]}; a page with nothing in it
-    leaves `items` out and is ignored as empty_page). Sign-ins are OCSF
-    Authentication (3002) Logon: login_success is success, login_failure
-    failure; login_challenge and login_verification (second factors) and
-    Google's suspicious-login warnings are status Other, never failed logins,
-    timed at the attempt they warn of (login_timestamp). logout is Logoff.
-    Account settings (2-step verification, password and recovery edits),
-    account-disabled notices and risky sensitive actions are ignored by
-    reason; any other event name is quarantined as unmapped. The user is the
-    affected account of a warning, else the actor.
+    Reports API `activities` resource, applicationName `login`), in any of the
+    shapes it is shipped in, told apart record by record:
+      reports_api               activities as the API returns them, `events`
+                                an array: one per line or as API pages
+                                ({"items": [...]}; a page with nothing in it
+                                leaves `items` out and is ignored as
+                                empty_page);
+      reports_api_split_events  one event per record, `events` an object, as
+                                Elastic's Google Workspace input splits an
+                                activity (its id, actor and ipAddress
+                                repeated on each).
+    The time is the attempt a warning names (its login_timestamp parameter),
+    else the activity's id.time. Sign-ins are OCSF Authentication (3002)
+    Logon: login_success is success, login_failure failure; login_challenge
+    and login_verification (second factors) and Google's suspicious-login
+    warnings are status Other, never failed logins. logout is Logoff. Account
+    settings (2-step verification, password and recovery edits),
+    account-disabled notices and risky sensitive actions are ignored as
+    event_not_of_interest, any other event name as unmapped_event_name. The
+    user is the affected account of a warning, else the actor.
 -#}
 {#- event name: (activity_id, status_id) -#}
 {%- set event_outcomes = {
@@ -32,6 +41,14 @@ with raw_records as (
 activities as (
     select
         {{ secfeat.landing_json_record_columns() }},
+        case
+            when json_type(record, '$.events') = 'OBJECT' then 'reports_api_split_events'
+            when
+                json_type(record, '$.events') = 'ARRAY'
+                or starts_with(record ->> '$.kind', 'admin#reports#')
+                or json_type(record, '$.id') = 'OBJECT'
+                then 'reports_api'
+        end as source_shape,
         record ->> '$.id.time' as time_text,
         record ->> '$.id.uniqueQualifier' as unique_qualifier,
         record ->> '$.id.applicationName' as application_name,
@@ -40,7 +57,10 @@ activities as (
         {{ secfeat.null_if_blank("record ->> '$.actor.profileId'") }} as actor_profile_id,
         {{ secfeat.null_if_blank("record ->> '$.ipAddress'") }} as ip_text,
         record ->> '$.networkInfo.regionCode' as region_code,
-        case when json_type(record, '$.events') = 'ARRAY' then json_extract(record, '$.events[*]') end as event_list
+        case json_type(record, '$.events')
+            when 'ARRAY' then json_extract(record, '$.events[*]')
+            when 'OBJECT' then [record -> '$.events']
+        end as event_list
     from raw_records
 ),
 
@@ -74,10 +94,13 @@ event_parameters as (
         max(try_cast(struct_extract(parameter, 'intValue') as bigint)) filter (
             where struct_extract(parameter, 'name') = 'login_timestamp'
         ) as attempt_epoch_us,
-        -- a factor besides the password (or SAML, whose factors the IdP knows)
+        -- a factor besides the password (or SAML, whose factors the IdP knows); the API lists
+        -- them in multiValue, Elastic's sample names one in value
+        {%- set challenge_methods = "coalesce(struct_extract(parameter, 'multiValue'), "
+            ~ "[struct_extract(parameter, 'value')])" %}
         bool_or(
-            len(list_distinct(struct_extract(parameter, 'multiValue')))
-            > len(list_intersect(list_distinct(struct_extract(parameter, 'multiValue')), ['password', 'saml', 'none']))
+            len(list_distinct({{ challenge_methods }}))
+            > len(list_intersect(list_distinct({{ challenge_methods }}), ['password', 'saml', 'none']))
         ) filter (where struct_extract(parameter, 'name') = 'login_challenge_method') as has_second_factor
     from (
         select
@@ -182,18 +205,23 @@ ocsf_fields as (
     from classified
 )
 
+{#- a split event has lost its place in its activity: its own content tells it from its siblings -#}
 {{ secfeat.map_to_ocsf(
     source_name='google_workspace',
     relation='ocsf_fields',
-    event_key=['coalesce(unique_qualifier, md5(raw_line))', 'time_text', 'event_index'],
+    record_shape='source_shape',
+    event_key=[
+        'coalesce(unique_qualifier, md5(raw_line))', 'time_text',
+        "case when source_shape = 'reports_api_split_events' then md5(activity_event::varchar) "
+        ~ "else event_index::varchar end",
+    ],
     routing_checks=[
-        secfeat.landing_framing_check(),
         {'when': "record ->> '$.kind' = 'admin#reports#activities'", 'ignore': 'empty_page'},
         {'when': "coalesce(application_name, 'login') != 'login'", 'ignore': 'not_login_audit'},
         {'when': 'activity_event is null', 'quarantine': 'missing_events'},
         {'when': 'event_name is null', 'quarantine': 'missing_event_name'},
         {'when': 'activity_id is null and is_ignored_event', 'ignore': 'event_not_of_interest'},
-        {'when': 'activity_id is null', 'quarantine': 'unmapped_event_name'},
+        {'when': 'activity_id is null', 'ignore': 'unmapped_event_name'},
     ],
     event_time_text='time_text',
     ip_text='ip_text',

@@ -1,18 +1,36 @@
 {#-
-    One row per Okta System Log LogEvent. Sign-ins (user.session.start,
-    user.authentication.*, policy.evaluate_sign_on) and sign-outs
-    (user.session.end) are OCSF Authentication (3002). outcome.result
-    SUCCESS/ALLOW is success, FAILURE/DENY failure, CHALLENGE (an MFA prompt)
-    and SKIPPED other, UNKNOWN unknown; any other value is quarantined.
-    Event types under var okta_ignored_event_type_prefixes are ignored by
-    reason; any other unmapped type is quarantined.
+    One row per Okta System Log LogEvent, in any of the shapes it is shipped
+    in, told apart record by record:
+      system_log_api  a LogEvent as Okta's /api/v1/logs returns it, one per
+                      line or as API pages (JSON arrays);
+      eventbridge     Okta log streaming's Amazon EventBridge envelope, the
+                      LogEvent in `detail`; an envelope whose detail-type is
+                      not SystemLog is ignored (not_a_system_log_event);
+      panther         a LogEvent as Panther stores it: its p_* columns,
+                      top-level keys lower-cased by its data lake (eventtype,
+                      authenticationcontext...), or `published` in its
+                      zone-less UTC form (2024-05-02 18:46:21.121000000).
+    A record of none of them (an Event Hook delivery, say) is quarantined as
+    unrecognized_record_shape. The time is `published`, else the envelope's
+    `time` (eventbridge) or p_event_time (panther).
+    Sign-ins (user.session.start, user.authentication.*,
+    policy.evaluate_sign_on) and sign-outs (user.session.end) are OCSF
+    Authentication (3002). outcome.result SUCCESS/ALLOW is success,
+    FAILURE/DENY failure, CHALLENGE (an MFA prompt) and SKIPPED other, UNKNOWN
+    unknown, as is an event without an outcome (Okta's schema allows none);
+    a value outside Okta's enum is quarantined (invalid_outcome_result).
+    Event types under var okta_ignored_event_type_prefixes are ignored as
+    event_type_not_of_interest, any other unmapped type as unmapped_event_type.
 -#}
 {%- set event_fields = [
     'uuid', 'published', 'eventType', 'version', 'severity', 'displayMessage', 'legacyEventType',
 ] -%}
 {%- set event_objects = ['actor', 'client', 'outcome', 'authenticationContext', 'debugContext', 'securityContext'] -%}
-{%- set record_shape = '{' ~ (event_fields | map('tojson') | join(': "VARCHAR", ')) ~ ': "VARCHAR", '
+{%- set log_event_struct = '{' ~ (event_fields | map('tojson') | join(': "VARCHAR", ')) ~ ': "VARCHAR", '
     ~ (event_objects | map('tojson') | join(': "JSON", ')) ~ ': "JSON"}' -%}
+{#- Panther's data lake lower-cases top-level keys only: nested objects keep Okta's camelCase -#}
+{%- set panther_lowered_keys = (event_fields + event_objects) | map('lower')
+    | reject('in', event_fields + event_objects) | list -%}
 with raw_records as (
     {{ secfeat.landing_json_records('okta') }}
 ),
@@ -24,19 +42,62 @@ country_codes as (
     from {{ ref('country_codes') }}
 ),
 
+shaped as (
+    select
+        *,
+        case
+            -- Amazon EventBridge's envelope: version, id, detail-type, source, account, time, region, resources, detail
+            when record ->> '$."detail-type"' is not null and record ->> '$.source' is not null then 'eventbridge'
+            when
+                list_has_any(json_keys(record), {{ panther_lowered_keys }})
+                or len(list_filter(json_keys(record), lambda key: starts_with(key, 'p_'))) > 0
+                -- Okta writes ISO 8601 with a T and a Z; Panther a space and no zone
+                or regexp_full_match(record ->> '$.published', '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,9})?')
+                then 'panther'
+            -- not an Event Hook delivery (a CloudEvents envelope whose eventType is com.okta.event_hook)
+            when
+                (
+                    json_exists(record, '$.eventType')
+                    or json_exists(record, '$.uuid')
+                    or json_exists(record, '$.published')
+                )
+                and not json_exists(record, '$.cloudEventsVersion')
+                then 'system_log_api'
+        end as source_shape
+    from raw_records
+),
+
 parsed as (
     select
         *,
-        from_json(record, '{{ record_shape }}') as log_event
-    from raw_records
+        from_json(json_object(
+            {%- for name in event_fields + event_objects %}
+                '{{ name }}', coalesce(log_event_json -> '$.{{ name }}', log_event_json -> '$.{{ name | lower }}')
+                {%- if not loop.last %},{% endif %}
+            {%- endfor %}
+        ), '{{ log_event_struct }}') as log_event
+    from (
+        select
+            *,
+            case when source_shape = 'eventbridge' then record -> '$.detail' else record end as log_event_json
+        from shaped
+    ) as unwrapped
 ),
 
 fields as (
     select
         {{ secfeat.landing_json_record_columns() }},
+        source_shape,
         log_event,
+        record ->> '$."detail-type"' as detail_type,
         struct_extract(log_event, 'uuid') as event_uuid,
-        struct_extract(log_event, 'published') as published_text,
+        coalesce(
+            {{ secfeat.null_if_blank("struct_extract(log_event, 'published')") }},
+            case source_shape
+                when 'eventbridge' then {{ secfeat.null_if_blank("record ->> '$.time'") }}
+                when 'panther' then {{ secfeat.null_if_blank("record ->> '$.p_event_time'") }}
+            end
+        ) as time_text,
         struct_extract(log_event, 'eventType') as event_type,
         upper(struct_extract(log_event, 'severity')) as okta_severity,
         struct_extract(log_event, 'displayMessage') as display_message,
@@ -51,6 +112,7 @@ fields as (
             as client_lat,
         try_cast(struct_extract(log_event, 'client') ->> '$.geographicalContext.geolocation.lon' as double)
             as client_long,
+        struct_extract(log_event, 'outcome') is not null as has_outcome,
         upper(struct_extract(log_event, 'outcome') ->> '$.result') as outcome_result,
         struct_extract(log_event, 'outcome') ->> '$.reason' as outcome_reason,
         struct_extract(log_event, 'authenticationContext') ->> '$.externalSessionId' as external_session_id,
@@ -70,7 +132,7 @@ located as (
 normalized as (
     select
         *,
-        {{ secfeat.iso_to_utc('published_text') }} as event_at,
+        {{ secfeat.iso_to_utc('time_text') }} as event_at,
         case
             when
                 event_type = 'user.session.start'
@@ -84,14 +146,16 @@ normalized as (
                 {% if not loop.first %}or {% endif %}starts_with(event_type, '{{ prefix }}')
             {%- endfor %}
         ) as is_ignored_event_type,
-        case outcome_result
-            when 'SUCCESS' then 1
-            when 'ALLOW' then 1
-            when 'FAILURE' then 2
-            when 'DENY' then 2
-            when 'CHALLENGE' then 99
-            when 'SKIPPED' then 99
-            when 'UNKNOWN' then 0
+        case
+            -- an event without an outcome (nullable in Okta's schema) has no known one
+            when not has_outcome then 0
+            when outcome_result = 'SUCCESS' then 1
+            when outcome_result = 'ALLOW' then 1
+            when outcome_result = 'FAILURE' then 2
+            when outcome_result = 'DENY' then 2
+            when outcome_result = 'CHALLENGE' then 99
+            when outcome_result = 'SKIPPED' then 99
+            when outcome_result = 'UNKNOWN' then 0
         end as outcome_status_id,
         -- a login name is usually an email address: name and domain either side of '@'
         split_part(actor_alternate_id, '@', 1) as actor_login_name,
@@ -142,18 +206,18 @@ ocsf_fields as (
 {{ secfeat.map_to_ocsf(
     source_name='okta',
     relation='ocsf_fields',
+    record_shape='source_shape',
     event_key=['coalesce(event_uuid, md5(raw_line))'],
     routing_checks=[
-        secfeat.landing_framing_check(),
+        {'when': "source_shape = 'eventbridge' and detail_type != 'SystemLog'", 'ignore': 'not_a_system_log_event'},
         {'when': 'event_type is null', 'quarantine': 'missing_event_type'},
         {'when': 'activity_id is null and is_ignored_event_type', 'ignore': 'event_type_not_of_interest'},
-        {'when': 'activity_id is null', 'quarantine': 'unmapped_event_type'},
+        {'when': 'activity_id is null', 'ignore': 'unmapped_event_type'},
     ],
-    event_time_text='published_text',
+    event_time_text='time_text',
     ip_text='client_ip_text',
     event_checks=[
-        {'when': 'outcome_result is null', 'quarantine': 'missing_outcome'},
-        {'when': 'outcome_status_id is null', 'quarantine': 'unknown_outcome_result'},
+        {'when': 'outcome_status_id is null', 'quarantine': 'invalid_outcome_result'},
     ],
     user_fields=['actor_alternate_id', 'actor_id'],
     columns=[

@@ -1,71 +1,166 @@
 {#-
-    One row per raw line of the Windows Security landing files (NXLog JSON).
+    One row per Windows Security event record, in any of the shapes Windows
+    shippers write, told apart record by record:
+      nxlog               NXLog im_msvistalog JSON (EventID, EventTime, the
+                          event's data fields at the top level; also the flat
+                          exports with TimeCreated instead of EventTime);
+      winlogbeat          Winlogbeat 7+/Elastic Agent ECS (winlog.event_id,
+                          winlog.event_data.*, @timestamp);
+      winlogbeat_legacy   Winlogbeat 6 (event_id, event_data.*, computer_name);
+      windows_event_xml   Windows Event Forwarding / wevtutil XML rendered to
+                          JSON (Event.System.*, Event.EventData.Data[@Name]).
+    One JSON object per line, a pretty-printed array or document per file.
+    The time, first found: the event log's own UTC TimeCreated
+    (System.TimeCreated@SystemTime; an NXLog export's TimeCreated, UTC when it
+    has no offset), then NXLog's local EventTime (its UTC offset taken from the
+    shipper's @timestamp against EventReceivedTime, else var
+    windows_time_zone), then the shipper's @timestamp (Winlogbeat sets it to
+    the event's time).
     Mapped to OCSF: logons/logoffs and Kerberos/NTLM credential checks to
     Authentication (3002), special privileges (4672) to Authorize Session
     (3003), process creation/exit (4688/4689) to Process Activity (1007).
-    A row that cannot be trusted carries a _quarantine_reason, a Security
-    event id in var windows_ignored_event_ids an _ignored_reason; any other
-    Security event id is quarantined as unmapped, so nothing passes unseen.
+    Accounts written DOMAIN\user or user@REALM are split into name and
+    domain. A Security event id the warehouse does not map is ignored by
+    reason (unmapped_event_id; those in var windows_ignored_event_ids:
+    event_id_not_of_interest), as are other channels: only a record that
+    cannot be trusted is quarantined.
 -#}
-{%- set nxlog_fields = [
-    'Channel', 'Hostname', 'RecordNumber', 'EventID', 'EventTime', 'EventReceivedTime', '@timestamp',
+{%- set event_data_fields = [
     'TargetUserName', 'TargetDomainName', 'TargetUserSid', 'TargetLogonId', 'WorkstationName', 'Workstation',
     'IpAddress', 'IpPort', 'LogonType', 'AuthenticationPackageName', 'PackageName', 'LogonProcessName',
     'Status', 'SubStatus', 'ServiceName',
     'SubjectUserName', 'SubjectDomainName', 'SubjectUserSid', 'SubjectLogonId', 'PrivilegeList',
     'NewProcessId', 'NewProcessName', 'ProcessId', 'ProcessName', 'ParentProcessName', 'CommandLine',
 ] -%}
-{#- every field read as text, in one parse of the line (->> would re-parse per field) -#}
-{%- set record_shape = '{' ~ nxlog_fields | map('tojson') | join(': "VARCHAR", ') ~ ': "VARCHAR"}' -%}
+{#- NXLog's own fields beside the event's data -#}
+{%- set nxlog_fields = [
+    'Channel', 'Hostname', 'RecordNumber', 'EventID', 'EventTime', 'EventReceivedTime', 'TimeCreated', '@timestamp',
+] -%}
+{#- every field read as text, in one parse of the record (->> would re-parse per field) -#}
+{%- set data_shape = '{' ~ (nxlog_fields + event_data_fields) | map('tojson') | join(': "VARCHAR", ')
+    ~ ': "VARCHAR"}' -%}
 {%- set event_classes = {
     4624: (3002, 1), 4625: (3002, 1), 4634: (3002, 2), 4647: (3002, 2),
     4768: (3002, 3), 4769: (3002, 4), 4771: (3002, 6), 4776: (3002, 99),
     4672: (3003, 1),
     4688: (1007, 1), 4689: (1007, 2),
 } -%}
-with raw_lines as (
-    {{ secfeat.landing_line_records('windows') }}
+with raw_records as (
+    {{ secfeat.landing_json_records('windows') }}
+),
+
+shaped as (
+    select
+        *,
+        case
+            when json_exists(record, '$.winlog') then 'winlogbeat'
+            when json_exists(record, '$.Event.System') then 'windows_event_xml'
+            when json_exists(record, '$.EventID') then 'nxlog'
+            when json_exists(record, '$.event_id') and json_exists(record, '$.computer_name') then 'winlogbeat_legacy'
+        end as record_shape
+    from raw_records
+),
+
+-- the event's data fields as one flat object, whatever the shape nests them in
+flattened as (
+    select
+        *,
+        case record_shape
+            when 'nxlog' then record
+            when 'winlogbeat' then json_extract(record, '$.winlog.event_data')
+            when 'winlogbeat_legacy' then json_extract(record, '$.event_data')
+            -- <Data Name="TargetUserName">x</Data>: one element is an object, several an array
+            when 'windows_event_xml' then to_json(map_from_entries(list_transform(
+                case json_type(record, '$.Event.EventData.Data')
+                    when 'ARRAY' then json_extract(record, '$.Event.EventData.Data[*]')
+                    when 'OBJECT' then [json_extract(record, '$.Event.EventData.Data')]
+                    else []
+                end,
+                lambda element: struct_pack(k := element ->> '$.@Name', v := element ->> '$.#text')
+            )))
+        end as data_json
+    from shaped
 ),
 
 parsed as (
     select
         *,
-        case
-            when json_valid(raw_line) and starts_with(ltrim(raw_line), '{')
-                then from_json(raw_line, '{{ record_shape }}')
-        end as record
-    from raw_lines
+        from_json(data_json, '{{ data_shape }}') as event_data
+    from flattened
+),
+
+-- the system fields each shape writes under its own names
+system_fields as (
+    select
+        *,
+        case record_shape
+            when 'nxlog' then struct_extract(event_data, 'EventID')
+            when 'winlogbeat' then coalesce(record ->> '$.winlog.event_id', record ->> '$.event.code')
+            when 'winlogbeat_legacy' then record ->> '$.event_id'
+            when 'windows_event_xml'
+                then coalesce(record ->> '$.Event.System.EventID."#text"', record ->> '$.Event.System.EventID')
+        end as event_id_text,
+        case record_shape
+            when 'nxlog' then struct_extract(event_data, 'Channel')
+            when 'winlogbeat' then record ->> '$.winlog.channel'
+            when 'winlogbeat_legacy' then record ->> '$.log_name'
+            when 'windows_event_xml' then record ->> '$.Event.System.Channel'
+        end as channel,
+        case record_shape
+            when 'nxlog' then struct_extract(event_data, 'Hostname')
+            when 'winlogbeat' then coalesce(record ->> '$.winlog.computer_name', record ->> '$.host.name')
+            when 'winlogbeat_legacy' then record ->> '$.computer_name'
+            when 'windows_event_xml' then record ->> '$.Event.System.Computer'
+        end as computer_name,
+        case record_shape
+            when 'nxlog' then struct_extract(event_data, 'RecordNumber')
+            when 'winlogbeat' then record ->> '$.winlog.record_id'
+            when 'winlogbeat_legacy' then record ->> '$.record_number'
+            when 'windows_event_xml' then record ->> '$.Event.System.EventRecordID'
+        end as record_number,
+        case record_shape
+            when 'nxlog' then struct_extract(event_data, 'TimeCreated')
+            when 'windows_event_xml' then record ->> '$.Event.System.TimeCreated."@SystemTime"'
+        end as time_created_text,
+        case when record_shape = 'nxlog' then struct_extract(event_data, 'EventTime') end as event_time_text,
+        case when record_shape = 'nxlog' then struct_extract(event_data, 'EventReceivedTime') end as received_time_text,
+        record ->> '$."@timestamp"' as shipper_time_text
+    from parsed
 ),
 
 fields as (
     select
-        {{ secfeat.landing_record_columns() }},
-        record,
-        struct_extract(record, 'Channel') as channel,
-        lower(struct_extract(record, 'Hostname')) as hostname,
-        struct_extract(record, 'RecordNumber') as record_number,
-        struct_extract(record, 'EventTime') as event_time_text,
-        struct_extract(record, 'IpAddress') as ip_address_text,
-        try_cast(struct_extract(record, 'EventID') as integer) as event_id,
-        timezone('UTC', try_cast(struct_extract(record, '@timestamp') as timestamptz)) as shipper_at,
-        try_strptime(struct_extract(record, 'EventReceivedTime'), '%Y-%m-%d %H:%M:%S') as received_at,
+        {{ secfeat.landing_json_record_columns() }},
+        record_shape,
+        channel,
+        record_number,
+        event_time_text,
+        time_created_text,
+        shipper_time_text,
+        lower(computer_name) as hostname,
+        try_cast(event_id_text as integer) as event_id,
+        coalesce(time_created_text, event_time_text, shipper_time_text) as any_time_text,
+        {{ secfeat.iso_to_utc('time_created_text') }} as time_created_at,
+        {{ secfeat.iso_to_utc('shipper_time_text') }} as shipper_at,
+        try_strptime(received_time_text, '%Y-%m-%d %H:%M:%S') as received_at,
         {%- for field in [
             'TargetUserName', 'TargetDomainName', 'TargetUserSid', 'TargetLogonId', 'WorkstationName',
             'Workstation', 'AuthenticationPackageName', 'PackageName', 'LogonProcessName', 'ServiceName',
             'SubjectUserName', 'SubjectDomainName', 'SubjectUserSid', 'SubjectLogonId', 'PrivilegeList',
             'NewProcessName', 'ProcessName', 'ParentProcessName', 'CommandLine',
         ] %}
-            {{ secfeat.null_if_blank("struct_extract(record, '" ~ field ~ "')") }}
+            {{ secfeat.null_if_blank("struct_extract(event_data, '" ~ field ~ "')") }}
                 as {{ modules.re.sub('(?<!^)(?=[A-Z])', '_', field) | lower }},
         {%- endfor %}
-        lower({{ secfeat.null_if_blank("struct_extract(record, 'Status')") }}) as status_text,
-        lower({{ secfeat.null_if_blank("struct_extract(record, 'SubStatus')") }}) as sub_status_text,
-        try_cast(struct_extract(record, 'LogonType') as integer) as logon_type_code,
-        try_cast({{ secfeat.null_if_blank("struct_extract(record, 'IpPort')") }} as integer) as ip_port,
+        struct_extract(event_data, 'IpAddress') as ip_address_text,
+        lower({{ secfeat.null_if_blank("struct_extract(event_data, 'Status')") }}) as status_text,
+        lower({{ secfeat.null_if_blank("struct_extract(event_data, 'SubStatus')") }}) as sub_status_text,
+        try_cast(struct_extract(event_data, 'LogonType') as integer) as logon_type_code,
+        try_cast({{ secfeat.null_if_blank("struct_extract(event_data, 'IpPort')") }} as integer) as ip_port,
         -- process ids are hex ('0x1a2c')
-        try_cast({{ secfeat.null_if_blank("struct_extract(record, 'NewProcessId')") }} as bigint) as new_process_id,
-        try_cast({{ secfeat.null_if_blank("struct_extract(record, 'ProcessId')") }} as bigint) as process_id
-    from parsed
+        try_cast({{ secfeat.null_if_blank("struct_extract(event_data, 'NewProcessId')") }} as bigint) as new_process_id,
+        try_cast({{ secfeat.null_if_blank("struct_extract(event_data, 'ProcessId')") }} as bigint) as process_id
+    from system_fields
 ),
 
 timed as (
@@ -94,7 +189,7 @@ timed as (
             {%- endfor %}
         end as activity_id,
         -- the account an event is about: the target of a logon, the subject of
-        -- a privilege assignment or a process; Kerberos writes user@REALM
+        -- a privilege assignment or a process; Kerberos writes user@REALM, NTLM DOMAIN\user
         coalesce(
             case when event_id in (4672, 4688, 4689) then subject_user_name else target_user_name end,
             subject_user_name
@@ -108,13 +203,16 @@ timed as (
 normalized as (
     select
         *,
+        -- the first time field present decides: one that does not parse is no time
         case
+            when time_created_text is not null then time_created_at
+            when event_time_text is null then shipper_at
             when abs(shipper_offset_seconds) <= 14 * 3600
                 then event_time_local + to_seconds(shipper_offset_seconds::bigint)
             else {{ secfeat.local_to_utc('event_time_local', var('windows_time_zone')) }}
         end as event_at,
-        split_part(account_text, '@', 1) as account_name,
-        coalesce(account_domain, nullif(split_part(account_text, '@', 2), '')) as account_domain_name,
+        {{ secfeat.account_name_of('account_text') }} as account_name,
+        coalesce(account_domain, {{ secfeat.account_domain_of('account_text') }}) as account_domain_name,
         {{ secfeat.normalize_ip('ip_address_text') }} as src_endpoint_ip,
         -- Status is NTSTATUS for logons and NTLM, a Kerberos result code for 4768-4771
         coalesce(nullif(sub_status_text, '0x0'), status_text) as failure_code
@@ -226,20 +324,18 @@ ocsf_fields as (
 {{ secfeat.map_to_ocsf(
     source_name='windows',
     relation='ocsf_fields',
+    record_shape='record_shape',
     event_key=['hostname', 'coalesce(record_number, md5(raw_line))', 'event_id'],
     routing_checks=[
-        secfeat.landing_framing_check(),
-        {'when': "record is null and trim(raw_line) != ''", 'quarantine': 'malformed_json'},
-        {'when': 'record is null', 'ignore': 'blank_line'},
         {'when': 'event_id is null', 'quarantine': 'missing_event_id'},
         {'when': "coalesce(channel, '') != 'Security'", 'ignore': 'not_security_channel'},
         {
             'when': 'event_id in (' ~ var('windows_ignored_event_ids') | join(', ') ~ ')',
             'ignore': 'event_id_not_of_interest',
         },
-        {'when': 'class_uid is null', 'quarantine': 'unmapped_event_id'},
+        {'when': 'class_uid is null', 'ignore': 'unmapped_event_id'},
     ],
-    event_time_text='event_time_text',
+    event_time_text='any_time_text',
     ip_text='ip_address_text',
     user_fields=['account_name'],
     columns=[
