@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import raw_reference
-from secfeat import contract
+from secfeat.simulate.renderers import SOURCES as SIMULATED_SOURCES  # every vendor the demo writes; no OCSF
 from conftest import DbtProject, simulate_landing, staged_event_counts
 from feature_reference import (COUNTRY_FEATURES, EVENT_FEATURES, SRC_IP_FEATURES, USER_FEATURES, first_difference,
                                reference_of, same)
@@ -55,12 +55,12 @@ def test_every_raw_record_is_accounted_for(demo_build):
     landing = Path(demo_build.vars["landing_dir"])
     audited = dict(demo_build.query("select source_file, sum(record_count)::bigint from landing_audit group by 1"))
     expected = raw_reference.raw_record_counts(landing)
-    assert len(expected) == len(contract.sources()) * 3  # every source, three days
+    assert len(expected) == len(SIMULATED_SOURCES) * 3  # every simulated source, three days
     # and the generator's ground truth beside them, counted, not read as logs
     assert audited == {**expected, str(landing / "incidents.csv"): 1}
 
 
-@pytest.mark.parametrize("source", contract.sources())
+@pytest.mark.parametrize("source", SIMULATED_SOURCES)
 def test_staged_events_match_an_independent_read_of_the_raw_files(demo_build, source):
     expected = raw_reference.expected_events(Path(demo_build.vars["landing_dir"]), source)
     assert sum(expected.values()) > 100
@@ -193,7 +193,7 @@ def test_monitoring_compares_the_training_window_with_the_latest(demo_build):
     rows = demo_build.query_frame("select * from ml_login_monitoring")
     distribution = rows[rows["check_name"] == "distribution"].set_index("subject")
     assert set(distribution.index) == {*EVENT_FEATURES, "score"}
-    assert set(rows.loc[rows["check_name"] == "volume", "subject"]) == set(raw_reference.READERS)
+    assert set(rows.loc[rows["check_name"] == "volume", "subject"]) == set(SIMULATED_SOURCES)
     reference_from, reference_until = rows["reference_from"].iloc[0], rows["reference_until"].iloc[0]
     latest_from, latest_until = rows["latest_from"].iloc[0], rows["latest_until"].iloc[0]
     events = demo_build.query_frame("select * from feat_activity_events")

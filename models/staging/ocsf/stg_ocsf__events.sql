@@ -169,14 +169,21 @@ values_read as (
     }) -%}
 {%- endfor %}
 
-ocsf_fields as (
+-- validated once, materialized: the verdict cascade of map_to_ocsf repeats
+-- each check, and DuckDB plans every enum list of one as a join
+ocsf_fields as materialized (
     select
         * exclude (status_id, src_endpoint_ip, user_name),
         -- OCSF recommends status_id; a record without one has Unknown status
         coalesce(status_id, 0) as status_id,
         -- Security Lake names a console sign-in's user only as the actor (same uid)
         coalesce(user_name, case when user_uid = actor_user_uid then actor_user_name end) as user_name,
-        {{ secfeat.normalize_ip('src_endpoint_ip_text') }} as src_endpoint_ip
+        {{ secfeat.normalize_ip('src_endpoint_ip_text') }} as src_endpoint_ip,
+        case
+            {%- for check in validation %}
+                when {{ check.when }} then '{{ check.quarantine }}'
+            {%- endfor %}
+        end as contract_violation
     from values_read
 )
 
@@ -195,6 +202,6 @@ ocsf_fields as (
     ],
     event_time_text='event_time_text',
     ip_text='src_endpoint_ip_text',
-    event_checks=validation,
+    event_checks=[{'when': 'contract_violation is not null', 'quarantine_sql': 'contract_violation'}],
     columns=['class_uid'] + read_columns | reject('equalto', 'class_uid') | list + ['event_at'],
 ) }}
