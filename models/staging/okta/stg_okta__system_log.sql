@@ -70,12 +70,21 @@ shaped as (
 parsed as (
     select
         *,
-        from_json(json_object(
-            {%- for name in event_fields + event_objects %}
-                '{{ name }}', coalesce(log_event_json -> '$.{{ name }}', log_event_json -> '$.{{ name | lower }}')
-                {%- if not loop.last %},{% endif %}
-            {%- endfor %}
-        ), '{{ log_event_struct }}') as log_event
+        from_json(
+            case
+                -- only Panther's keys are renamed: rebuilding every record would cost the most
+                when source_shape = 'panther'
+                    then json_object(
+                        {%- for name in event_fields + event_objects %}
+                            '{{ name }}',
+                            coalesce(log_event_json -> '$.{{ name }}', log_event_json -> '$.{{ name | lower }}')
+                            {%- if not loop.last %},{% endif %}
+                        {%- endfor %}
+                    )
+                else log_event_json
+            end,
+            '{{ log_event_struct }}'
+        ) as log_event
     from (
         select
             *,
