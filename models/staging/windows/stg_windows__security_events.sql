@@ -39,6 +39,41 @@
 {#- every field read as text, in one parse of the record (->> would re-parse per field) -#}
 {%- set data_shape = '{' ~ (nxlog_fields + event_data_fields) | map('tojson') | join(': "VARCHAR", ')
     ~ ': "VARCHAR"}' -%}
+{#- where each shape writes the event's system fields: NXLog beside its data (parsed once), the
+    others by path (Winlogbeat 7+ may leave the id to event.code, WEF may wrap it in #text) -#}
+{%- set system_fields = {
+    'event_id_text': {
+        'nxlog': "struct_extract(event_data, 'EventID')",
+        'winlogbeat': "coalesce(record ->> '$.winlog.event_id', record ->> '$.event.code')",
+        'winlogbeat_legacy': "record ->> '$.event_id'",
+        'windows_event_xml':
+            "coalesce(record ->> '$.Event.System.EventID.\"#text\"', record ->> '$.Event.System.EventID')",
+    },
+    'channel': {
+        'nxlog': "struct_extract(event_data, 'Channel')",
+        'winlogbeat': "record ->> '$.winlog.channel'",
+        'winlogbeat_legacy': "record ->> '$.log_name'",
+        'windows_event_xml': "record ->> '$.Event.System.Channel'",
+    },
+    'computer_name': {
+        'nxlog': "struct_extract(event_data, 'Hostname')",
+        'winlogbeat': "coalesce(record ->> '$.winlog.computer_name', record ->> '$.host.name')",
+        'winlogbeat_legacy': "record ->> '$.computer_name'",
+        'windows_event_xml': "record ->> '$.Event.System.Computer'",
+    },
+    'record_number': {
+        'nxlog': "struct_extract(event_data, 'RecordNumber')",
+        'winlogbeat': "record ->> '$.winlog.record_id'",
+        'winlogbeat_legacy': "record ->> '$.record_number'",
+        'windows_event_xml': "record ->> '$.Event.System.EventRecordID'",
+    },
+    'time_created_text': {
+        'nxlog': "struct_extract(event_data, 'TimeCreated')",
+        'windows_event_xml': "record ->> '$.Event.System.TimeCreated.\"@SystemTime\"'",
+    },
+    'event_time_text': {'nxlog': "struct_extract(event_data, 'EventTime')"},
+    'received_time_text': {'nxlog': "struct_extract(event_data, 'EventReceivedTime')"},
+} -%}
 {%- set event_classes = {
     4624: (3002, 1), 4625: (3002, 1), 4634: (3002, 2), 4647: (3002, 2),
     4768: (3002, 3), 4769: (3002, 4), 4771: (3002, 6), 4776: (3002, 99),
@@ -93,37 +128,13 @@ parsed as (
 system_fields as (
     select
         *,
-        case record_shape
-            when 'nxlog' then struct_extract(event_data, 'EventID')
-            when 'winlogbeat' then coalesce(record ->> '$.winlog.event_id', record ->> '$.event.code')
-            when 'winlogbeat_legacy' then record ->> '$.event_id'
-            when 'windows_event_xml'
-                then coalesce(record ->> '$.Event.System.EventID."#text"', record ->> '$.Event.System.EventID')
-        end as event_id_text,
-        case record_shape
-            when 'nxlog' then struct_extract(event_data, 'Channel')
-            when 'winlogbeat' then record ->> '$.winlog.channel'
-            when 'winlogbeat_legacy' then record ->> '$.log_name'
-            when 'windows_event_xml' then record ->> '$.Event.System.Channel'
-        end as channel,
-        case record_shape
-            when 'nxlog' then struct_extract(event_data, 'Hostname')
-            when 'winlogbeat' then coalesce(record ->> '$.winlog.computer_name', record ->> '$.host.name')
-            when 'winlogbeat_legacy' then record ->> '$.computer_name'
-            when 'windows_event_xml' then record ->> '$.Event.System.Computer'
-        end as computer_name,
-        case record_shape
-            when 'nxlog' then struct_extract(event_data, 'RecordNumber')
-            when 'winlogbeat' then record ->> '$.winlog.record_id'
-            when 'winlogbeat_legacy' then record ->> '$.record_number'
-            when 'windows_event_xml' then record ->> '$.Event.System.EventRecordID'
-        end as record_number,
-        case record_shape
-            when 'nxlog' then struct_extract(event_data, 'TimeCreated')
-            when 'windows_event_xml' then record ->> '$.Event.System.TimeCreated."@SystemTime"'
-        end as time_created_text,
-        case when record_shape = 'nxlog' then struct_extract(event_data, 'EventTime') end as event_time_text,
-        case when record_shape = 'nxlog' then struct_extract(event_data, 'EventReceivedTime') end as received_time_text,
+        {%- for field, read_by_shape in system_fields.items() %}
+            case record_shape
+                {%- for shape, read in read_by_shape.items() %}
+                    when '{{ shape }}' then {{ read }}
+                {%- endfor %}
+            end as {{ field }},
+        {%- endfor %}
         record ->> '$."@timestamp"' as shipper_time_text
     from parsed
 ),
