@@ -15,6 +15,13 @@
         'det_password_spray_slow',
         'det_privilege_burst',
         'det_rare_tool_execution',
+        'det_sigma_cloudtrail_access_denied_burst',
+        'det_sigma_cloudtrail_access_key_for_another_user',
+        'det_sigma_cloudtrail_admin_policy_attached',
+        'det_sigma_cloudtrail_logging_stopped',
+        'det_sigma_okta_mfa_or_policy_removed',
+        'det_sigma_windows_member_added_to_administrators',
+        'det_sigma_windows_security_log_cleared',
         'det_success_without_mfa_after_failures',
     ]) }}
 {%- endmacro %}

@@ -30,6 +30,12 @@
          `user_required_when` holds, when given).
     A check is {'when': <sql>, 'quarantine': <reason>} or {'when': <sql>,
     'ignore': <reason>}; `quarantine_sql`/`ignore_sql` give the reason as SQL.
+    `vendor_record`: SQL giving the record as its vendor writes it, one JSON
+    object in the vendor's own field names whatever shape shipped it (an
+    EventBridge envelope unwrapped, Windows EventData flattened beside
+    EventID): `_vendor_record`, which Sigma rules read by field path
+    (src/secfeat/sigma/fields.py maps each source's paths). Kept for every
+    record, ignored ones included.
     `events_per_record`: how many events a staged record stands for (sshd's
     "message repeated N times"); `event_index` (1..N) is then in scope of
     `event_key`.
@@ -37,7 +43,8 @@
     `pseudonymize` is written as its pseudonym (pseudonymize_identifier), an
     event's free text with the record's own identifiers replaced
     (replace_identifiers_in_text; a record that is no event has no text), and
-    raw_line only for quarantined records (the quarantine shows it); the checks
+    raw_line only for quarantined records (the quarantine shows it), no
+    _vendor_record (it spells every identifier in clear); the checks
     and event_key read the record as it is. A build that would add rows under
     another key than the one recorded fails. With var retention_days set,
     records past retention (staging_retention_time) are not staged, and
@@ -47,7 +54,7 @@
 {% macro map_to_ocsf(
     source_name, relation, event_key, columns, record_shape,
     routing_checks=[], event_checks=[], event_time_text=none, ip_text=none,
-    user_fields=[], user_required_when=none, events_per_record=none
+    user_fields=[], user_required_when=none, events_per_record=none, vendor_record=none
 ) -%}
     {%- set contract = secfeat.ocsf_contract() -%}
     {%- if source_name not in contract.sources -%}
@@ -187,8 +194,10 @@
         {%- if pseudonymize %}
         -- kept for the quarantine only: the raw text is not pseudonymized
         case when _quarantine_reason is not null then raw_line end as raw_line,
+        cast(null as json) as _vendor_record,
         {%- else %}
         raw_line,
+        case when _quarantine_reason is null then cast({{ vendor_record or 'null' }} as json) end as _vendor_record,
         {%- endif %}
 
         -- every class

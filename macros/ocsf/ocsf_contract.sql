@@ -26,6 +26,7 @@ lineage:
   _ignored_reason: {type: varchar}
   _source_shape: {type: varchar}
   raw_line: {type: varchar}
+  _vendor_record: {type: json}
 
 # Every column of every class, once. `captions`: the OCSF enum (0 Unknown and
 # 99 Other are added to every enum but class and category); `caption` names

@@ -12,11 +12,14 @@
     event, with when the warehouse first saw it and in which build. What
     `alerts` is made of, and nothing else.
 
-    Incremental: a build evaluates the detections only on the events whose
+    Incremental: a build evaluates the feature detections only on the events whose
     features (or score) were computed since the signals it last wrote
     (_evaluated_through): a new event, or an event a late one changed. A hit
     seen before keeps first_seen_at; one that no longer hits (a late event
     changed its features) is withdrawn (withdrawn_at), never deleted.
+    Compiled Sigma rules (det_sigma_*, models/detections/sigma) read staged
+    records: a build evaluates those staged since (for a correlation, the
+    events whose window holds one); their hits are never withdrawn.
     Changing a rule, the seed org_networks or a guard's var changes past hits:
     rebuild this model with --full-refresh (history starts over).
 
@@ -34,6 +37,8 @@
     (ref('ml_login_scores'), 'scored_at'),
 ] -%}
 {%- set evaluating_now = secfeat.build_started_at() -%}
+{#- compiled Sigma rules (det_sigma_*) read staged records, not features: those staged since -#}
+{%- set sigma_since = secfeat.signals_evaluated_through() if is_incremental() else none -%}
 with
 {% if is_incremental() -%}
 previous as (
@@ -63,7 +68,11 @@ hits as (
         from {{ ref(detection_model) }}
         where
             true
-        {%- if is_incremental() %}
+        {%- if is_incremental() and detection_model.startswith('det_sigma_') %}
+                {%- if sigma_since is not none %}
+                and _computed_at >= {{ sigma_since }}
+                {%- endif %}
+            {%- elif is_incremental() %}
                 and event_uid in (select event_uid from changed_events)
             {%- endif %}
         {%- if replay %}
@@ -127,5 +136,6 @@ select * from signal_history
     where
         previous.withdrawn_at is null
         and previous.event_uid in (select event_uid from changed_events)
+        and previous.detection not like 'sigma\_%' escape '\'
         and previous.signal_id not in (select signal_id from current_signals)
 {%- endif %}

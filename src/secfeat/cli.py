@@ -451,6 +451,26 @@ def cmd_detections_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sigma_compile(args: argparse.Namespace) -> int:
+    """Compile Sigma rules (files or folders of .yml) into detection models:
+    one det_sigma_*.sql per rule in --out (regenerated), every skipped rule's
+    reason in its COMPILE_REPORT.md. Review and commit both, then build."""
+    from secfeat.generate_yaml import DETECTION_MODELS_MACRO, detection_models
+    from secfeat.sigma.compiler import REPORT_FILE, compile_rules
+
+    missing = [str(path) for path in args.paths if not path.exists()]
+    if missing:
+        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    report = compile_rules(args.paths, args.project_dir / args.out)
+    (args.project_dir / DETECTION_MODELS_MACRO).write_text(detection_models(args.project_dir))
+    for name, (compiled, skipped) in report.by_log_source().items():
+        print(f"{name:<26} {compiled:>5} compiled {skipped:>5} skipped")
+    print(f"{len(report.compiled)} of {len(report.outcomes)} rules compiled into {args.out}; "
+          f"why the rest were skipped: {args.out / REPORT_FILE}")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Simulate organisations the models never trained on (other seeds and
     sizes), build each in its own warehouse with no labels, score it with the
@@ -559,6 +579,17 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--profiles-dir", type=Path, help="dbt's profiles (default: <project-dir>/profiles)")
     replay.add_argument("--vars", help="the dbt --vars the warehouse was built with (YAML), over the project's")
     replay.set_defaults(func=cmd_detections_replay)
+
+    sigma = commands.add_parser("sigma", help="Sigma rules: compile them into detection models")
+    sigma_commands = sigma.add_subparsers(dest="sigma_command", required=True)
+    sigma_compile = sigma_commands.add_parser(
+        "compile", help="Sigma rules into models/detections/sigma (one model per rule, and a report)",
+        description=(cmd_sigma_compile.__doc__ or "").replace("\n    ", " "))
+    sigma_compile.add_argument("paths", type=Path, nargs="+", help="Sigma rule files or folders of them")
+    sigma_compile.add_argument("--out", type=Path, default=Path("models/detections/sigma"),
+                               help="the generated folder, under --project-dir (default models/detections/sigma)")
+    sigma_compile.add_argument("--project-dir", type=Path, default=Path("."), help="where dbt_project.yml is")
+    sigma_compile.set_defaults(func=cmd_sigma_compile)
 
     sql = commands.add_parser(
         "sql", help="query the published build (a table, or --format csv|json)",

@@ -20,7 +20,7 @@ OCSF 1.8.0 Detection Finding::
                                         last_seen_time, time (last_event_at), epoch ms
     event_count                         finding_info.related_events_count
     evidence_event_uids                 finding_info.related_events[].uid
-    entity_type, entity_key             evidences[0].user.name or evidences[0].src_endpoint.ip,
+    entity_type, entity_key             evidences[0].user.name, .src_endpoint.ip or .device.hostname,
                                         and observables[0] pointing at it
     status                              is_alert (true when raised); status_id 1 New
     everything else                     unmapped (alert_day, daily_rank, status, ...)
@@ -61,6 +61,7 @@ ANALYTIC_TYPES = {"rule": (1, "Rule"), "model": (4, "Learning (ML/DL)"), "risk":
 ENTITIES = {
     "user": ("user", "name", 4, "User Name"),
     "src_ip": ("src_endpoint", "ip", 2, "IP Address"),
+    "host": ("device", "hostname", 1, "Hostname"),
 }
 
 # What the exporter reads from the alerts model (models/detections/alerts.sql), with the types it expects.

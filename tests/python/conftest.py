@@ -45,6 +45,7 @@ class DbtProject:
     def __init__(self, workdir: Path, landing_dir: Path, **extra_vars):
         self.workdir = workdir
         self.database = workdir / "secfeat.duckdb"
+        self.project_dir = PROJECT_ROOT
         self.vars = {
             "landing_dir": str(landing_dir),
             "mlflow_tracking_dir": str(workdir / "mlruns"),
@@ -58,22 +59,32 @@ class DbtProject:
 
     def attempt(self, *args: str):
         """Run dbt; None when it succeeded, else what failed."""
+        result = self._invoke(*args)
+        if result.success:
+            return None
+        results = getattr(result.result, "results", None) or []
+        return result.exception or [(r.node.name, r.message) for r in results if r.status in ("error", "fail")]
+
+    def show(self, sql: str) -> list[tuple]:
+        """Every row of a query dbt compiles (refs to ephemeral models included)."""
+        result = self._invoke("show", "--inline", sql, "--limit", "-1")
+        if not result.success:
+            pytest.fail(f"dbt show failed: {result.exception}")
+        return [tuple(row) for row in result.result.results[0].agate_table.rows]
+
+    def _invoke(self, *args: str):
         from dbt.cli.main import dbtRunner
 
         os.environ["SECFEAT_DUCKDB_PATH"] = str(self.database)
-        result = dbtRunner().invoke([
+        return dbtRunner().invoke([
             *args,
-            "--project-dir", str(PROJECT_ROOT),
-            "--profiles-dir", str(PROJECT_ROOT / "profiles"),
+            "--project-dir", str(self.project_dir),
+            "--profiles-dir", str(self.project_dir / "profiles"),
             "--target-path", str(self.workdir / "target"),
             "--log-path", str(self.workdir / "logs"),
             "--vars", json.dumps(self.vars),
             "--quiet",
         ])
-        if result.success:
-            return None
-        results = getattr(result.result, "results", None) or []
-        return result.exception or [(r.node.name, r.message) for r in results if r.status in ("error", "fail")]
 
     def execute(self, statements: list) -> None:
         """Run SQL statements (text, or (text, parameters)) in one transaction."""

@@ -536,7 +536,7 @@ def test_the_same_rows_give_the_same_bytes(tmp_path):
     ({"severity": "low"}, "is not severity_id 5"),
     ({"severity_id": 9}, "severity_id 9"),
     ({"detection_kind": "heuristic"}, "detection_kind 'heuristic'"),
-    ({"entity_type": "host"}, "entity_type 'host'"),
+    ({"entity_type": "mailbox"}, "entity_type 'mailbox'"),
     ({"last_event_at": None}, "last_event_at is null"),
     ({"alert_id": None}, "no alert_id"),
 ])

@@ -247,6 +247,7 @@ ocsf_fields as (
     source_name='cloudtrail',
     relation='ocsf_fields',
     record_shape='record_shape',
+    vendor_record="case when record_shape = 'eventbridge' then record -> '$.detail' else record end",
     event_key=[
         'coalesce(event_id, md5(raw_line))', 'event_time_text', 'event_name',
         "coalesce(identity_arn, identity_principal_id, '')",

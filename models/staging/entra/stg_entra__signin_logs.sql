@@ -190,6 +190,16 @@ ocsf_fields as (
     source_name='entra',
     relation='ocsf_fields',
     record_shape='source_shape',
+    vendor_record="json_merge_patch(
+        case when source_shape = 'diagnostic_settings' then record -> '$.properties' else record end,
+        json_object(
+            'resultType', coalesce(record ->> '$.resultType', record ->> '$.status.errorCode'),
+            'resultDescription', coalesce(record ->> '$.resultDescription', record ->> '$.status.failureReason'),
+            'resultSignature', record ->> '$.resultSignature',
+            'operationName', record ->> '$.operationName',
+            'category', record ->> '$.category'
+        )
+    )",
     event_key=['coalesce(sign_in_id, md5(raw_line))', 'category', 'time_text', 'error_code_text'],
     routing_checks=[
         {'when': "category is not null and category not ilike '%SignInLogs'", 'ignore': 'not_a_sign_in_log'},

@@ -210,6 +210,7 @@ ocsf_fields as (
     source_name='google_workspace',
     relation='ocsf_fields',
     record_shape='source_shape',
+    vendor_record="json_merge_patch(record, json_object('events', activity_event))",
     event_key=[
         'coalesce(unique_qualifier, md5(raw_line))', 'time_text',
         "case when source_shape = 'reports_api_split_events' then md5(activity_event::varchar) "

@@ -191,6 +191,7 @@ ocsf_fields as materialized (
     source_name='ocsf',
     relation='ocsf_fields',
     record_shape='record_shape',
+    vendor_record='record',
     event_key=['event_identity', 'class_uid'],
     routing_checks=[
         {'when': 'class_uid_text is null', 'quarantine': 'missing_class_uid'},

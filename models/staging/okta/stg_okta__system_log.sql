@@ -26,6 +26,8 @@
     'uuid', 'published', 'eventType', 'version', 'severity', 'displayMessage', 'legacyEventType',
 ] -%}
 {%- set event_objects = ['actor', 'client', 'outcome', 'authenticationContext', 'debugContext', 'securityContext'] -%}
+{#- the LogEvent's other members: not parsed here, kept for Sigma rules (_vendor_record) -#}
+{%- set other_event_objects = ['target', 'transaction', 'request', 'device'] -%}
 {%- set log_event_struct = '{' ~ (event_fields | map('tojson') | join(': "VARCHAR", ')) ~ ': "VARCHAR", '
     ~ (event_objects | map('tojson') | join(': "JSON", ')) ~ ': "JSON"}' -%}
 {#- Panther's data lake lower-cases top-level keys only: nested objects keep Okta's camelCase -#}
@@ -70,27 +72,29 @@ shaped as (
 parsed as (
     select
         *,
-        from_json(
+        from_json(log_event_record, '{{ log_event_struct }}') as log_event
+    from (
+        select
+            *,
             case
                 -- only Panther's keys are renamed: rebuilding every record would cost the most
                 when source_shape = 'panther'
                     then json_object(
-                        {%- for name in event_fields + event_objects %}
+                        {%- for name in event_fields + event_objects + other_event_objects %}
                             '{{ name }}',
                             coalesce(log_event_json -> '$.{{ name }}', log_event_json -> '$.{{ name | lower }}')
                             {%- if not loop.last %},{% endif %}
                         {%- endfor %}
                     )
                 else log_event_json
-            end,
-            '{{ log_event_struct }}'
-        ) as log_event
-    from (
-        select
-            *,
-            case when source_shape = 'eventbridge' then record -> '$.detail' else record end as log_event_json
-        from shaped
-    ) as unwrapped
+            end as log_event_record
+        from (
+            select
+                *,
+                case when source_shape = 'eventbridge' then record -> '$.detail' else record end as log_event_json
+            from shaped
+        ) as unwrapped
+    ) as renamed
 ),
 
 fields as (
@@ -98,6 +102,7 @@ fields as (
         {{ secfeat.landing_json_record_columns() }},
         source_shape,
         log_event,
+        log_event_record,
         record ->> '$."detail-type"' as detail_type,
         struct_extract(log_event, 'uuid') as event_uuid,
         coalesce(
@@ -216,6 +221,7 @@ ocsf_fields as (
     source_name='okta',
     relation='ocsf_fields',
     record_shape='source_shape',
+    vendor_record='log_event_record',
     event_key=['coalesce(event_uuid, md5(raw_line))'],
     routing_checks=[
         {'when': "source_shape = 'eventbridge' and detail_type != 'SystemLog'", 'ignore': 'not_a_system_log_event'},

@@ -459,6 +459,7 @@ ocsf_fields as (
     source_name='sshd',
     relation='ocsf_fields',
     record_shape='source_shape',
+    vendor_record="json_object('message', message, 'host', host_text, 'program', syslog_program, 'pid', sshd_pid)",
     event_key=[
         'syslog_host', 'sshd_pid', 'key_month', 'key_day', 'key_clock', 'message', 'occurrence', 'event_index',
     ],

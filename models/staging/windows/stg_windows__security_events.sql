@@ -71,6 +71,12 @@
         'nxlog': "struct_extract(event_data, 'TimeCreated')",
         'windows_event_xml': "record ->> '$.Event.System.TimeCreated.\"@SystemTime\"'",
     },
+    'provider_name': {
+        'nxlog': "coalesce(record ->> '$.SourceName', record ->> '$.ProviderName')",
+        'winlogbeat': "record ->> '$.winlog.provider_name'",
+        'winlogbeat_legacy': "record ->> '$.source_name'",
+        'windows_event_xml': "record ->> '$.Event.System.Provider.\"@Name\"'",
+    },
     'event_time_text': {'nxlog': "struct_extract(event_data, 'EventTime')"},
     'received_time_text': {'nxlog': "struct_extract(event_data, 'EventReceivedTime')"},
 } -%}
@@ -143,6 +149,11 @@ fields as (
     select
         {{ secfeat.landing_json_record_columns() }},
         record_shape,
+        -- the record as Windows writes it, whatever the shipper: EventData's names beside the System fields
+        json_merge_patch(coalesce(data_json, '{}'), json_object(
+            'EventID', event_id_text, 'Channel', channel, 'Computer', computer_name,
+            'EventRecordID', record_number, 'Provider_Name', provider_name
+        )) as vendor_record,
         channel,
         record_number,
         event_time_text,
@@ -336,6 +347,7 @@ ocsf_fields as (
     source_name='windows',
     relation='ocsf_fields',
     record_shape='record_shape',
+    vendor_record='vendor_record',
     event_key=['hostname', 'coalesce(record_number, md5(raw_line))', 'event_id'],
     routing_checks=[
         {'when': 'event_id is null', 'quarantine': 'missing_event_id'},
