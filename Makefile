@@ -129,15 +129,18 @@ spark-test: $(SPARK_INSTALLED)
 # logons (bench/spark_features.py, about 10 minutes).
 # Then the detection layer: signals after one more hour against a full refresh
 # of signals, on the demo week (bench/detections_incremental.py, a few minutes).
-# One of them: make bench BENCH=features (or landing, spark, detections); options for each:
+# Then the scheduled build with 100 compiled Sigma rules against without, on the
+# demo week (bench/sigma_rules.py, a few minutes).
+# One of them: make bench BENCH=features (or landing, spark, detections, sigma); options for each:
 # FEATURES_BENCH_ARGS='--sizes 2000000', LANDING_BENCH_ARGS='--days 7',
 # SPARK_BENCH_ARGS='--size 200000'.
-BENCH ?= features landing spark detections
+BENCH ?= features landing spark detections sigma
 bench: $(SPARK_INSTALLED)
 	$(if $(filter features,$(BENCH)),$(BIN)/python bench/feature_scale.py $(FEATURES_BENCH_ARGS))
 	$(if $(filter landing,$(BENCH)),$(BIN)/python bench/landing_incremental.py $(LANDING_BENCH_ARGS))
 	$(if $(filter spark,$(BENCH)),$(BIN)/python bench/spark_features.py $(SPARK_BENCH_ARGS))
 	$(if $(filter detections,$(BENCH)),$(BIN)/python bench/detections_incremental.py $(DETECTIONS_BENCH_ARGS))
+	$(if $(filter sigma,$(BENCH)),$(BIN)/python bench/sigma_rules.py $(SIGMA_BENCH_ARGS))
 
 # Refresh the exact pins after changing pyproject.toml's ranges.
 constraints:

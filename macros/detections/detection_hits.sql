@@ -59,8 +59,8 @@
         user_key,
         src_endpoint_ip,
         cast({{ score }} as double) as score,
-        cast(null as varchar) as model_name,
-        cast(null as varchar) as model_version,
+        cast(null as string) as model_name,
+        cast(null as string) as model_version,
         coalesce({{ baseline }}, false) as has_baseline,
         _computed_at
     from {{ relation }}

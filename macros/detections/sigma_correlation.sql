@@ -45,7 +45,7 @@
                 {%- if base.value is defined %}
                     lower({{ base.value[dialect] }}) as counted_value
                 {%- else %}
-                    cast(null as varchar) as counted_value
+                    cast(null as string) as counted_value
                 {%- endif %}
             from records
             where
@@ -85,10 +85,12 @@
             select
                 matched.*,
                 max(matched._loaded_at) over {{ window }} as window_loaded_at,
-                matched.event_uid in (
-                    select event_uid from chain_{{ (correlation.rules | length) - 1 }}
-                ) as holds
+                chain_ends.event_uid is not null as holds
             from matched
+            left join (
+                select distinct event_uid from chain_{{ (correlation.rules | length) - 1 }}
+            ) as chain_ends
+                on matched.event_uid = chain_ends.event_uid
         ),
     {%- else %}
         windows as (

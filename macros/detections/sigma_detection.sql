@@ -18,7 +18,9 @@
 {%- endmacro %}
 
 
-{#- The staged records a Sigma rule reads, with the OCSF columns hits carry. -#}
+{#- The staged records a Sigma rule reads, with the OCSF columns hits carry:
+    the staging model's, on Spark its export (`secfeat export-ocsf` writes
+    sigma_records_<staging model> under var ocsf_parquet_dir). -#}
 {% macro sigma_records(rule) -%}
     {%- set columns = secfeat.ocsf_source_columns(rule.source) -%}
     {%- set users = ['user_name', 'actor_user_name'] | select('in', columns) | list -%}
@@ -31,20 +33,24 @@
             {%- if users %}
                 lower(coalesce({{ users | join(', ') }})) as user_key,
             {%- else %}
-                cast(null as varchar) as user_key,
+                cast(null as string) as user_key,
             {%- endif %}
             {%- set hosts = ['device_hostname', 'dst_endpoint_hostname'] | select('in', columns) | list %}
             {%- if hosts %}
                 lower(coalesce({{ hosts | join(', ') }})) as host_key,
             {%- else %}
-                cast(null as varchar) as host_key,
+                cast(null as string) as host_key,
             {%- endif %}
             {%- if 'src_endpoint_ip' in columns %}
                 src_endpoint_ip
             {%- else %}
-                cast(null as varchar) as src_endpoint_ip
+                cast(null as string) as src_endpoint_ip
             {%- endif %}
-        from {{ ref(rule.staging_model) }}
+        {%- if target.type == 'spark' %}
+            from parquet.`{{ var('ocsf_parquet_dir') }}/sigma_records_{{ rule.staging_model }}`
+        {%- else %}
+            from {{ ref(rule.staging_model) }}
+        {%- endif %}
         where _quarantine_reason is null and event_at is not null
     )
 {%- endmacro %}

@@ -10,6 +10,6 @@
     {%- if signals is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set through = run_query('select cast(max(_evaluated_through) as varchar) from ' ~ signals).columns[0].values() | first -%}
+    {%- set through = run_query('select cast(max(_evaluated_through) as string) from ' ~ signals).columns[0].values() | first -%}
     {{ return(none if through is none else "cast('" ~ through ~ "' as timestamp)") }}
 {%- endmacro %}

@@ -252,6 +252,19 @@ ranked as (
     from alerts
 ),
 
+-- the rule behind the detection, which the alert keeps (a Sigma rule's author, by its licence)
+ruled as (
+    select
+        ranked.*,
+        detection_catalog.rule_uid as detection_rule_uid,
+        detection_catalog.rule_author as detection_author,
+        detection_catalog.rule_license as detection_license,
+        detection_catalog.rule_url as detection_rule_url
+    from ranked
+    left join {{ ref('detection_catalog') }} as detection_catalog
+        on ranked.detection = detection_catalog.detection
+),
+
 computed as (
     select
         alert_id,
@@ -279,8 +292,12 @@ computed as (
         entity_risk,
         score,
         model_name,
-        model_version
-    from ranked
+        model_version,
+        detection_rule_uid,
+        detection_author,
+        detection_license,
+        detection_rule_url
+    from ruled
 ),
 
 {% if is_incremental() -%}

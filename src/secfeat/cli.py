@@ -367,7 +367,8 @@ def cmd_export_alerts(args: argparse.Namespace) -> int:
 
 def cmd_export_ocsf(args: argparse.Namespace) -> int:
     """Write the published build's OCSF class tables as Parquet under --out,
-    one folder per class, partitioned by event date (UTC): what a Spark
+    one folder per class, partitioned by event date (UTC), and the staged
+    vendor records compiled Sigma rules read: what a Spark
     target (dbt --target spark, var ocsf_parquet_dir) or any Parquet reader
     builds on. Only the partitions whose rows changed since the last export
     are rewritten (secfeat.export_ocsf)."""
@@ -379,7 +380,7 @@ def cmd_export_ocsf(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        exported = export_ocsf.export_ocsf(con, args.out)
+        exported = export_ocsf.export_ocsf(con, args.out) + export_ocsf.export_sigma_records(con, args.out)
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -462,7 +463,7 @@ def cmd_sigma_compile(args: argparse.Namespace) -> int:
     if missing:
         print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    report = compile_rules(args.paths, args.project_dir / args.out)
+    report = compile_rules(args.paths, args.project_dir / args.out, args.rule_url_base)
     (args.project_dir / DETECTION_MODELS_MACRO).write_text(detection_models(args.project_dir))
     for name, (compiled, skipped) in report.by_log_source().items():
         print(f"{name:<26} {compiled:>5} compiled {skipped:>5} skipped")
@@ -588,6 +589,10 @@ def build_parser() -> argparse.ArgumentParser:
     sigma_compile.add_argument("paths", type=Path, nargs="+", help="Sigma rule files or folders of them")
     sigma_compile.add_argument("--out", type=Path, default=Path("models/detections/sigma"),
                                help="the generated folder, under --project-dir (default models/detections/sigma)")
+    sigma_compile.add_argument("--rule-url-base",
+                               help="where the rules are published (e.g. https://github.com/SigmaHQ/sigma/blob/"
+                                    "<commit>): joined with each rule's path under the folder PATHs share, it is "
+                                    "the rule URI alerts and findings keep")
     sigma_compile.add_argument("--project-dir", type=Path, default=Path("."), help="where dbt_project.yml is")
     sigma_compile.set_defaults(func=cmd_sigma_compile)
 

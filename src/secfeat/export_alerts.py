@@ -10,6 +10,10 @@ OCSF 1.8.0 Detection Finding::
     detection, detection_kind           finding_info.analytic {name, uid, type_id, type}
                                         (rule: 1 Rule; model: 4 Learning (ML/DL))
     model_version (models)              finding_info.analytic.version
+    detection_rule_uid (Sigma rules)    finding_info.analytic.uid (else the detection's name)
+    detection_author, detection_license finding_info.analytic.desc and finding_info.tags
+                                        (rule_author, rule_license): the licence's author credit
+    detection_rule_url                  finding_info.src_url
     score (models)                      confidence_score (0-100)
     attack_technique_uid / _name        finding_info.attacks[0].technique, or for a
                                         sub-technique (T1110.003) .sub_technique, with
@@ -57,12 +61,14 @@ SEVERITIES = {1: "Informational", 2: "Low", 3: "Medium", 4: "High", 5: "Critical
 # detection_kind -> analytic type_id and its caption (objects/analytic.json); entity risk is a
 # statistical analytic: weights that decay, summed over detections
 ANALYTIC_TYPES = {"rule": (1, "Rule"), "model": (4, "Learning (ML/DL)"), "risk": (3, "Statistical")}
-# entity_type -> the evidence artifact naming it, and its observable type (dictionary.json types)
+# entity_type -> the evidence artifact naming it, and its observable type (dictionary.json types);
+# a device must say its type: a host a log names is of unknown type (0)
 ENTITIES = {
     "user": ("user", "name", 4, "User Name"),
     "src_ip": ("src_endpoint", "ip", 2, "IP Address"),
     "host": ("device", "hostname", 1, "Hostname"),
 }
+EVIDENCE_REQUIRED = {"device": {"type_id": 0, "type": "Unknown"}}
 
 # What the exporter reads from the alerts model (models/detections/alerts.sql), with the types it expects.
 ALERT_COLUMNS = {
@@ -90,6 +96,10 @@ ALERT_COLUMNS = {
     "score": "DOUBLE",
     "model_name": "VARCHAR",
     "model_version": "VARCHAR",
+    "detection_rule_uid": "VARCHAR",
+    "detection_author": "VARCHAR",
+    "detection_license": "VARCHAR",
+    "detection_rule_url": "VARCHAR",
 }
 # alert columns kept as they are under `unmapped` (no OCSF attribute says the same)
 UNMAPPED_COLUMNS = ("alert_day", "daily_rank", "status", "detection_kind", "detections", "entity_type",
@@ -176,8 +186,21 @@ def to_finding(alert: Mapping) -> dict:
     analytic = {"name": alert["detection"], "uid": alert["detection"], "type_id": type_id, "type": type_caption}
     if kind == "model" and _present(alert.get("model_version")):
         analytic["version"] = str(alert["model_version"])
+    rule_tags = []
+    if _present(alert.get("detection_rule_uid")):
+        analytic["uid"] = str(alert["detection_rule_uid"])
+    if _present(alert.get("detection_author")):
+        licence = alert.get("detection_license") if _present(alert.get("detection_license")) else None
+        analytic["desc"] = f"Rule by {alert['detection_author']}" + (f", under {licence}" if licence else "")
+        rule_tags.append({"name": "rule_author", "value": str(alert["detection_author"])})
+        if licence:
+            rule_tags.append({"name": "rule_license", "value": str(licence)})
 
     finding_info = {"uid": alert_id, "analytic": analytic, "first_seen_time": first_ms, "last_seen_time": last_ms}
+    if rule_tags:
+        finding_info["tags"] = rule_tags
+    if _present(alert.get("detection_rule_url")):
+        finding_info["src_url"] = str(alert["detection_rule_url"])
     if _present(alert.get("title")):
         finding_info["title"] = alert["title"]
     if _present(alert.get("description")):
@@ -213,7 +236,7 @@ def to_finding(alert: Mapping) -> dict:
         "status": STATUS,
         "is_alert": alert.get("status") in EXPORTED_STATUSES,
         "finding_info": finding_info,
-        "evidences": [{evidence_object: {evidence_attribute: entity_key}}],
+        "evidences": [{evidence_object: {evidence_attribute: entity_key, **EVIDENCE_REQUIRED.get(evidence_object, {})}}],
         "observables": [{"name": f"evidences[0].{evidence_object}.{evidence_attribute}",
                          "type_id": observable_type_id, "type": observable_type, "value": entity_key}],
         "metadata": {"product": dict(PRODUCT), "version": OCSF_VERSION, "uid": alert_id, "log_name": "alerts"},

@@ -2,7 +2,9 @@
 from DuckDB staging to another engine (Spark, Athena, a Security Lake-style
 consumer).
 
-``secfeat export-ocsf --out DIR`` writes, for each OCSF class model::
+``secfeat export-ocsf --out DIR`` writes, for each OCSF class model (and as
+``sigma_records_<staging model>`` the staged vendor records compiled Sigma
+rules read)::
 
     DIR/ocsf_<class>/event_date=YYYY-MM-DD/<export id>.parquet
     DIR/ocsf_<class>/_common_metadata         the schema (a Parquet file with no rows)
@@ -55,13 +57,48 @@ def export_ocsf(con: duckdb.DuckDBPyConnection, out: Path) -> list[ClassExport]:
     return [_export_class(con, f"ocsf_{name}", out / f"ocsf_{name}") for name in contract.ocsf_classes()]
 
 
-def _export_class(con: duckdb.DuckDBPyConnection, table: str, directory: Path) -> ClassExport:
-    columns = con.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_name = ? and table_schema = current_schema() order by ordinal_position", [table]).fetchall()
-    if not columns:
-        raise ValueError(f"{table} is not in the warehouse: build it first (secfeat build)")
-    undated = con.execute(f"select count(*) from {table} where event_at is null").fetchone()[0]
+# what a compiled Sigma rule reads of a staged record (macros/detections/sigma_detection.sql: sigma_records)
+SIGMA_RECORD_COLUMNS = ("event_uid", "event_at", "_loaded_at", "_vendor_record", "_quarantine_reason",
+                        "user_name", "actor_user_name", "device_hostname", "dst_endpoint_hostname", "src_endpoint_ip")
+
+
+def export_sigma_records(con: duckdb.DuckDBPyConnection, out: Path) -> list[ClassExport]:
+    """The staged records of every staging model a Sigma log source reads, with
+    the columns its rules read (the vendor record as JSON text), by event date,
+    as sigma_records_<staging model> under `out`: what compiled Sigma rules
+    read on Spark. A staging model the warehouse lacks is left out."""
+    from secfeat.sigma.fields import LOG_SOURCES
+
+    exports = []
+    for model in sorted({log_source.staging_model for log_source in LOG_SOURCES}):
+        present = {name for (name,) in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'staging' and table_name = ?",
+            [model]).fetchall()}
+        if not present:
+            continue  # a warehouse of OCSF tables alone (landed elsewhere): no vendor records to export
+        if "_vendor_record" not in present:
+            raise ValueError(f"staging.{model} has no _vendor_record: rebuild staging "
+                             "(dbt build --full-refresh --select path:models/staging+)")
+        select_list = ", ".join(f"cast({name} as varchar) as {name}" if name == "_vendor_record" else name
+                                for name in SIGMA_RECORD_COLUMNS if name in present)
+        source = (f"(select {select_list} from staging.{model} "
+                  "where _quarantine_reason is null and event_at is not null)")
+        exports.append(_export_class(con, f"sigma_records_{model}", out / f"sigma_records_{model}", source))
+    return exports
+
+
+def _export_class(con: duckdb.DuckDBPyConnection, table: str, directory: Path, source: str | None = None) -> ClassExport:
+    """Export `source` (a relation; the table `table` by default) as `table` under `directory`."""
+    if source is None:
+        columns = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_name = ? and table_schema = current_schema() order by ordinal_position", [table]).fetchall()
+        if not columns:
+            raise ValueError(f"{table} is not in the warehouse: build it first (secfeat build)")
+    else:
+        columns = [(name, data_type) for name, data_type, *_ in con.execute(f"describe select * from {source}").fetchall()]
+    source = source or table
+    undated = con.execute(f"select count(*) from {source} where event_at is null").fetchone()[0]
     if undated:
         raise ValueError(f"{table} has {undated} rows without event_at: they belong to no event-date partition")
 
@@ -70,7 +107,7 @@ def _export_class(con: duckdb.DuckDBPyConnection, table: str, directory: Path) -
             cast(event_at as date),
             count(*) || ':' || coalesce(cast(max(_loaded_at) as varchar), '') || ':'
                 || cast(bit_xor(hash(event_uid, _loaded_at)) as varchar)
-        from {table}
+        from {source}
         group by 1
     """).fetchall()}
     manifest_path = directory / MANIFEST
@@ -84,7 +121,7 @@ def _export_class(con: duckdb.DuckDBPyConnection, table: str, directory: Path) -
         f"timezone('UTC', {name}) as {name}" if data_type == "TIMESTAMP" else name for name, data_type in columns)
     # the schema alone, which Spark reads first: a class with no rows (no partition) is still a table
     schema = directory / SCHEMA_FILE
-    con.execute(f"copy (select {select_list} from {table} limit 0) to '{schema}.partial' (format parquet)")
+    con.execute(f"copy (select {select_list} from {source} limit 0) to '{schema}.partial' (format parquet)")
     Path(f"{schema}.partial").replace(schema)
     rows_written = 0
     if changed:
@@ -94,7 +131,7 @@ def _export_class(con: duckdb.DuckDBPyConnection, table: str, directory: Path) -
         rows_written = con.execute(f"""
             copy (
                 select {select_list}, cast(event_at as date) as {PARTITION_COLUMN}
-                from {table}
+                from {source}
                 where cast(event_at as date) in ({days})
             ) to '{staging}' (format parquet, partition_by ({PARTITION_COLUMN}), compression zstd,
                               filename_pattern '{export_id}_{{i}}')

@@ -300,3 +300,18 @@ def test_an_undeclared_var_fails_the_run_naming_it(tmp_path):
     failures = project.attempt("run", "--select", "landing_lines")
     assert failures is not None and "unknown var landig_dir" in str(failures)
     assert DbtProject(tmp_path / "wh", landing).attempt("run", "--select", "landing_lines") is None
+
+
+def test_compiled_sigma_rules_signal_and_their_alerts_keep_the_rules_author(demo_build):
+    """The project's own Sigma rules (sigma_rules/, compiled into models/detections/sigma) run in the
+    scheduled build: the demo's simulated privilege escalation attaches AdministratorAccess."""
+    catalog = dict(demo_build.query(
+        "select detection, rule_author from detection_catalog where origin = 'sigma'"))
+    assert catalog and set(catalog.values()) == {"secfeat"}
+    assert {detection for (detection,) in demo_build.query("select distinct detection from signals")} & set(catalog)
+    rows = demo_build.query("select detection, detection_author, detection_license from alerts "
+                            "where detection like 'sigma\\_%' escape '\\'")
+    assert all(author == "secfeat" and licence == "Apache-2.0" for _, author, licence in rows)
+    project_rows = demo_build.query("select count(*) from alerts where detection_author is not null "
+                                    "and detection not like 'sigma\\_%' escape '\\'")
+    assert project_rows == [(0,)]

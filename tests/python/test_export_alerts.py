@@ -287,6 +287,16 @@ ALERTS = [
           entity_key="192.0.2.2"),
 ]
 BY_ID = {row["alert_id"]: row for row in ALERTS}
+# a compiled Sigma rule on a host: its rule's id, author, licence and URI kept
+SIGMA_ALERT = alert("ALR-sigma", first_event_at=at("2026-10-29 14:00:00"), last_event_at=at("2026-10-29 14:00:00"),
+                    detection="sigma_windows_security_log_cleared", detections=["sigma_windows_security_log_cleared"],
+                    title="Windows Security event log cleared", attack_technique_uid="T1070.001",
+                    attack_tactic_uid="TA0005", attack_tactic_name="Defense Evasion", entity_type="host",
+                    entity_key="ws1.corp", evidence_event_uids=["evt-0900"],
+                    detection_rule_uid="6f1c52b4-0c2e-4a53-9d2f-1d3f7a0c5e06", detection_author="Jane Doe (@jd)",
+                    detection_license="DRL-1.1",
+                    detection_rule_url="https://github.com/SigmaHQ/sigma/blob/abc/rules/windows/log_cleared.yml")
+
 
 
 def create_alerts(con, rows) -> None:
@@ -427,6 +437,24 @@ def test_a_rule_alert_on_a_source_ip(alerts_con):
     assert finding["unmapped"] == {"alert_day": "2026-10-29", "daily_rank": 2, "status": "raised",
                                    "detection_kind": "rule", "detections": ["brute_force", "password_spray_fast"],
                                    "entity_type": "src_ip", "entity_key": "203.0.113.7"}
+
+
+def test_a_sigma_rule_alert_keeps_its_author_and_rule(tmp_path):
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "sigma.duckdb")) as con:
+        create_alerts(con, [SIGMA_ALERT])
+        finding = exported(con)["ALR-sigma"]
+    info = finding["finding_info"]
+    assert info["analytic"] == {"name": "sigma_windows_security_log_cleared",
+                                "uid": "6f1c52b4-0c2e-4a53-9d2f-1d3f7a0c5e06", "type_id": 1, "type": "Rule",
+                                "desc": "Rule by Jane Doe (@jd), under DRL-1.1"}
+    assert info["tags"] == [{"name": "rule_author", "value": "Jane Doe (@jd)"},
+                            {"name": "rule_license", "value": "DRL-1.1"}]
+    assert info["src_url"] == "https://github.com/SigmaHQ/sigma/blob/abc/rules/windows/log_cleared.yml"
+    assert finding["evidences"] == [{"device": {"hostname": "ws1.corp", "type_id": 0, "type": "Unknown"}}]
+    assert finding["observables"] == [{"name": "evidences[0].device.hostname", "type_id": 1, "type": "Hostname",
+                                       "value": "ws1.corp"}]
 
 
 def test_a_model_alert_on_a_user(alerts_con):

@@ -8,6 +8,7 @@ files, and the hits read through the compiled models themselves."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 from datetime import datetime, timedelta
@@ -41,6 +42,21 @@ def test_compile_report_is_deterministic_and_says_why(tmp_path):
     # the licence's condition: every model names its rule's author
     for model in first.glob("det_sigma_*.sql"):
         assert '"rule_author": "secfeat tests"' in model.read_text(), model.name
+
+
+def test_the_rule_uri_and_a_broken_reference(tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "dangling.yml").write_text(
+        "title: counts a rule nobody wrote\nname: t_dangling\nid: 00000000-0000-4000-8000-000000000099\n"
+        "correlation: {type: event_count, rules: [no_such_rule], group-by: [eventName], timespan: 5m,"
+        " condition: {gte: 2}}\n")
+    shutil.copy(TEST_RULES / "other_sources.yml", rules)
+    report = compile_rules([rules], tmp_path / "out", rule_url_base="https://example.org/rules/")
+    dangling, = [outcome for outcome in report.outcomes if outcome.title == "counts a rule nobody wrote"]
+    assert dangling.model is None and "no_such_rule" in dangling.reason
+    text = (tmp_path / "out" / "det_sigma_t_windows.sql").read_text()
+    assert '"rule_url": "https://example.org/rules/other_sources.yml"' in text
 
 
 def test_a_rule_no_longer_given_loses_its_model(tmp_path):
@@ -223,3 +239,37 @@ def test_every_log_source_names_a_staging_model_with_vendor_records():
         assert log_source.staging_model in staged, log_source.name
         text = next((PROJECT_ROOT / "models/staging").rglob(f"{log_source.staging_model}.sql")).read_text()
         assert "vendor_record=" in text, log_source.staging_model
+
+
+@pytest.mark.dbt
+@pytest.mark.spark
+def test_spark_raises_the_same_hits_on_the_same_records(sigma_project, tmp_path):
+    """The compiled rules on the Spark target, over the staged records `secfeat
+    export-ocsf` writes as Parquet: every rule's hits equal DuckDB's."""
+    pytest.importorskip("pyspark")
+    from dbt.cli.main import dbtRunner
+
+    from secfeat.export_ocsf import export_sigma_records
+
+    parquet = tmp_path / "parquet"
+    with connect_build(sigma_project.database) as con:
+        export_sigma_records(con, parquet)
+    names = [name for name, _ in _compiled_rules()]
+    query = " union all ".join(f"select '{name}' as rule, event_uid from {{{{ ref('det_sigma_{name}') }}}}"
+                               for name in names)
+    duckdb_hits = set(sigma_project.show(query))
+    os.environ["SECFEAT_SPARK_DIR"] = str(tmp_path / "spark")
+    os.environ["SECFEAT_SPARK_DRIVER_MEMORY"] = "1g"
+    os.environ["SECFEAT_SPARK_SHUFFLE_PARTITIONS"] = "1"
+    project = sigma_project.project_dir
+    result = dbtRunner().invoke([
+        "show", "--inline", query, "--limit", "-1", "--target", "spark",
+        "--project-dir", str(project), "--profiles-dir", str(project / "profiles"),
+        "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+        "--vars", json.dumps({**sigma_project.vars, "ocsf_parquet_dir": str(parquet)}), "--quiet",
+    ])
+    assert result.success, result.exception
+    spark_hits = {tuple(row) for row in result.result.results[0].agate_table.rows}
+    assert {rule for rule, _ in duckdb_hits} == set(names), "a rule without hits could not tell the engines apart"
+    assert spark_hits == duckdb_hits, (f"only on Spark {sorted(spark_hits - duckdb_hits)[:5]}, "
+                                       f"only on DuckDB {sorted(duckdb_hits - spark_hits)[:5]}")
