@@ -457,13 +457,18 @@ def cmd_sigma_compile(args: argparse.Namespace) -> int:
     one det_sigma_*.sql per rule in --out (regenerated), every skipped rule's
     reason in its COMPILE_REPORT.md. Review and commit both, then build."""
     from secfeat.generate_yaml import DETECTION_MODELS_MACRO, detection_models
-    from secfeat.sigma.compiler import REPORT_FILE, compile_rules
+    from secfeat.sigma.compiler import REPORT_FILE, AttackData, compile_rules
 
     missing = [str(path) for path in args.paths if not path.exists()]
     if missing:
         print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    report = compile_rules(args.paths, args.project_dir / args.out, args.rule_url_base)
+    try:
+        attack = AttackData.load(args.attack_data) if args.attack_data else None
+    except (OSError, ValueError) as error:
+        print(f"error: --attack-data: {error}", file=sys.stderr)
+        return 2
+    report = compile_rules(args.paths, args.project_dir / args.out, args.rule_url_base, attack)
     (args.project_dir / DETECTION_MODELS_MACRO).write_text(detection_models(args.project_dir))
     for name, (compiled, skipped) in report.by_log_source().items():
         print(f"{name:<26} {compiled:>5} compiled {skipped:>5} skipped")
@@ -593,6 +598,9 @@ def build_parser() -> argparse.ArgumentParser:
                                help="where the rules are published (e.g. https://github.com/SigmaHQ/sigma/blob/"
                                     "<commit>): joined with each rule's path under the folder PATHs share, it is "
                                     "the rule URI alerts and findings keep")
+    sigma_compile.add_argument("--attack-data", type=Path,
+                               help="MITRE ATT&CK Enterprise's STIX bundle (enterprise-attack.json from "
+                                    "mitre-attack/attack-stix-data): names each rule's technique and the version")
     sigma_compile.add_argument("--project-dir", type=Path, default=Path("."), help="where dbt_project.yml is")
     sigma_compile.set_defaults(func=cmd_sigma_compile)
 

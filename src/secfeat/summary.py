@@ -186,11 +186,12 @@ def _print_incident_alerts(con: duckdb.DuckDBPyConnection, say, top: int) -> Non
     truth = every["incidents_with_activity"] > 0
     say(f"== Alerts of every detection, one per incident (alerts): {every['raised_alerts']:,} raised on "
         f"{every['alert_days']} days within the daily budget, {every['over_budget_alerts']:,} over it")
-    say(f"{'detection':<35}{'kind':<6}{'ATT&CK':<11}{'signals':>8}{'suppr.':>7}{'no base':>8}{'raised':>7}"
+    width = max([35] + [len(row["detection"] or "") + 1 for row in by_detection])  # compiled Sigma rules' long names
+    say(f"{'detection':<{width}}{'kind':<6}{'ATT&CK':<11}{'signals':>8}{'suppr.':>7}{'no base':>8}{'raised':>7}"
         f"{'a day':>6}{'over':>6}" + (f"{'in incid.':>10}{'caught':>7}" if truth else ""))
     for row in by_detection:
         name = "all" if row["is_all_detections"] else row["detection"]
-        say(f"{name:<35}{row['detection_kind'] or '':<6}{row['attack_technique_uid'] or '':<11}"
+        say(f"{name:<{width}}{row['detection_kind'] or '':<6}{row['attack_technique_uid'] or '':<11}"
             f"{row['signals']:>8,}{row['suppressed_share']:>7.0%}{row['insufficient_baseline_signals']:>8,}"
             f"{row['raised_alerts']:>7,}{row['raised_alerts_per_day']:>6.1f}{row['over_budget_alerts']:>6,}"
             + (f"{row['raised_alerts_in_incidents']:>10,}{row['incidents_caught']:>7,}" if truth else ""))

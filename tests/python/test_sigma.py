@@ -273,3 +273,29 @@ def test_spark_raises_the_same_hits_on_the_same_records(sigma_project, tmp_path)
     assert {rule for rule, _ in duckdb_hits} == set(names), "a rule without hits could not tell the engines apart"
     assert spark_hits == duckdb_hits, (f"only on Spark {sorted(spark_hits - duckdb_hits)[:5]}, "
                                        f"only on DuckDB {sorted(duckdb_hits - spark_hits)[:5]}")
+
+
+def test_attack_data_names_the_technique_and_the_version(tmp_path):
+    """`secfeat sigma compile --attack-data`: ATT&CK's STIX bundle (a small one written here) names each
+    rule's technique and the version; a technique ATT&CK revoked is listed, not named."""
+    from secfeat import cli
+
+    bundle = {"type": "bundle", "objects": [
+        {"type": "x-mitre-collection", "x_mitre_version": "18.1"},
+        {"type": "attack-pattern", "name": "Clear Windows Event Logs",
+         "external_references": [{"source_name": "mitre-attack", "external_id": "T1070.001"}]},
+        {"type": "attack-pattern", "name": "Old name", "revoked": True,
+         "external_references": [{"source_name": "mitre-attack", "external_id": "T1098"}]},
+    ]}
+    (tmp_path / "attack.json").write_text(json.dumps(bundle))
+    shutil.copytree(PROJECT_ROOT / "macros" / "detections", tmp_path / "macros" / "detections")
+    (tmp_path / "models" / "detections").mkdir(parents=True)
+    assert cli.main(["sigma", "compile", str(PROJECT_ROOT / "sigma_rules"), "--project-dir", str(tmp_path),
+                     "--attack-data", str(tmp_path / "attack.json")]) == 0
+    cleared = (tmp_path / "models/detections/sigma/det_sigma_windows_security_log_cleared.sql").read_text()
+    assert '"attack_technique_name": "Clear Windows Event Logs"' in cleared
+    assert '"attack_version": "ATT&CK Enterprise v18.1"' in cleared
+    added = (tmp_path / "models/detections/sigma/det_sigma_windows_member_added_to_administrators.sql").read_text()
+    assert '"attack_technique_name": none' in added and '"attack_unknown_techniques": ["T1098"]' in added
+    assert cli.main(["sigma", "compile", str(PROJECT_ROOT / "sigma_rules"), "--project-dir", str(tmp_path),
+                     "--attack-data", str(tmp_path / "missing.json")]) == 2
