@@ -378,12 +378,15 @@ def false_alert_report(results: dict[str, dict[str, MixResult]], mix: str = "bot
     """Per org, and per detection within it: attacks caught, alerts raised, false alerts (raised,
     catching no attack) and false alerts a day per 100 people; then each detection's share of
     all the orgs' false alerts."""
-    header = f"  {'detection':<36}{'raised':>8}{'false':>8}{'false/day/100 users':>21}{'attacks caught':>16}"
+    everything = total(results, mix)
+    # compiled Sigma rules' names run long
+    name_width = max([36] + [len(name) + 2 for name in everything.raised_by_detection])
+    header = f"  {'detection':<{name_width}}{'raised':>8}{'false':>8}{'false/day/100 users':>21}{'attacks caught':>16}"
 
     def row(label: str, result: MixResult, raised: int, false: int, caught: str) -> str:
-        return (f"  {label:<36}{raised:>8}{false:>8}{result.per_day_per_100_users(false):>21.2f}{caught:>16}")
+        return (f"  {label:<{name_width}}{raised:>8}{false:>8}{result.per_day_per_100_users(false):>21.2f}"
+                f"{caught:>16}")
 
-    everything = total(results, mix)
     lines = [f"false alerts ({mix}): raised alerts that catch no attack, a day per 100 people of the org "
              "(all orgs: per 100 user-days of them all)"]
     width = max(len(org) for org in [*results, "all orgs"]) + 2
@@ -408,10 +411,11 @@ def false_alert_report(results: dict[str, dict[str, MixResult]], mix: str = "bot
             lines.append("  missed attacks a held-back signal touched (what the guards and suppressions cost): "
                          + ", ".join(f"{verdict} {count}" for verdict, count in sorted(result.held_back.items())))
     lines += [f"share of the {everything.false_alerts} false alerts of all orgs, by detection",
-              f"  {'detection':<36}{'false':>8}{'share':>8}{'false/day/100 users':>21}"]
+              f"  {'detection':<{name_width}}{'false':>8}{'share':>8}{'false/day/100 users':>21}"]
     for detection, false in sorted(everything.false_by_detection.items(), key=lambda item: (-item[1], item[0])):
         share = false / everything.false_alerts if everything.false_alerts else float("nan")
-        lines.append(f"  {detection:<36}{false:>8}{share:>8.0%}{everything.per_day_per_100_users(false):>21.2f}")
+        lines.append(f"  {detection:<{name_width}}{false:>8}{share:>8.0%}"
+                     f"{everything.per_day_per_100_users(false):>21.2f}")
     return "\n".join(lines)
 
 

@@ -201,9 +201,15 @@ def _staged(dbt, staging_model: str) -> list[dict]:
     return [{"event_uid": uid, "event_at": at, "record": json.loads(record)} for uid, at, record in rows]
 
 
-def _model_hits(dbt, model: str) -> set[str]:
-    rows = dbt.show(f"select event_uid from {{{{ ref('{model}') }}}}")
-    return {row[0] for row in rows}
+def _hits_query() -> str:
+    """Every compiled test rule's hits, as (rule, event_uid): one query, one dbt invocation."""
+    return " union all ".join(f"select '{name}' as rule, event_uid from {{{{ ref('det_sigma_{name}') }}}}"
+                              for name, _ in _compiled_rules())
+
+
+@pytest.fixture(scope="module")
+def duckdb_hits(sigma_project) -> set[tuple[str, str]]:
+    return set(sigma_project.show(_hits_query()))
 
 
 def _expected(rule, log_source, rows) -> set[str]:
@@ -220,13 +226,13 @@ def _compiled_rules():
 
 @pytest.mark.dbt
 @pytest.mark.parametrize("name", [name for name, _ in _compiled_rules()])
-def test_rule_hits_equal_an_independent_evaluation(sigma_project, name):
+def test_rule_hits_equal_an_independent_evaluation(sigma_project, duckdb_hits, name):
     rule = dict(_compiled_rules())[name]
     base = rule.rules[0].rule if isinstance(rule, SigmaCorrelationRule) else rule
     log_source = log_source_of(base.logsource)
     rows = _staged(sigma_project, log_source.staging_model)
     expected = _expected(rule, log_source, rows)
-    actual = _model_hits(sigma_project, f"det_sigma_{name}")
+    actual = {event_uid for rule, event_uid in duckdb_hits if rule == name}
     assert expected, f"{name}: the records hold no hit: the test could not fail"
     assert len(expected) < len(rows), f"{name}: every record hits: the test could not fail"
     assert actual == expected, (f"{name}: only SQL {sorted(actual - expected)[:5]}, "
@@ -243,7 +249,7 @@ def test_every_log_source_names_a_staging_model_with_vendor_records():
 
 @pytest.mark.dbt
 @pytest.mark.spark
-def test_spark_raises_the_same_hits_on_the_same_records(sigma_project, tmp_path):
+def test_spark_raises_the_same_hits_on_the_same_records(sigma_project, duckdb_hits, tmp_path):
     """The compiled rules on the Spark target, over the staged records `secfeat
     export-ocsf` writes as Parquet: every rule's hits equal DuckDB's."""
     pytest.importorskip("pyspark")
@@ -255,9 +261,7 @@ def test_spark_raises_the_same_hits_on_the_same_records(sigma_project, tmp_path)
     with connect_build(sigma_project.database) as con:
         export_sigma_records(con, parquet)
     names = [name for name, _ in _compiled_rules()]
-    query = " union all ".join(f"select '{name}' as rule, event_uid from {{{{ ref('det_sigma_{name}') }}}}"
-                               for name in names)
-    duckdb_hits = set(sigma_project.show(query))
+    query = _hits_query()
     os.environ["SECFEAT_SPARK_DIR"] = str(tmp_path / "spark")
     os.environ["SECFEAT_SPARK_DRIVER_MEMORY"] = "1g"
     os.environ["SECFEAT_SPARK_SHUFFLE_PARTITIONS"] = "1"
