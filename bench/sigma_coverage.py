@@ -23,7 +23,7 @@ from sigma.correlations import SigmaCorrelationRule
 
 from secfeat import warehouse
 from secfeat.sigma.compiler import _condition, compile_rules, load_rules
-from secfeat.sigma.fields import LogSourceNotInWarehouse, log_source_of
+from secfeat.sigma.fields import log_source_of
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,8 +7,6 @@ everything), regular expressions searched, keywords as substrings."""
 
 from __future__ import annotations
 
-import base64
-import ipaddress
 import json
 import re
 from datetime import timedelta
