@@ -136,6 +136,6 @@ select * from signal_history
     where
         previous.withdrawn_at is null
         and previous.event_uid in (select event_uid from changed_events)
-        and previous.detection not like 'sigma\_%' escape '\'
+        and not starts_with(previous.detection, 'sigma_')
         and previous.signal_id not in (select signal_id from current_signals)
 {%- endif %}
