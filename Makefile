@@ -63,13 +63,15 @@ demo: install
 build: install
 	$(BIN)/secfeat build
 
-# The feature layer on Spark (local[2], tables under spark/): the published
-# build's OCSF classes exported as Parquet (only partitions that changed), then
-# the features built from them, incrementally after the first time. Run after
+# The feature and detection layers on Spark (local[2], tables under spark/): the
+# published build's OCSF classes (and the Sigma rules' records, the model's
+# scores) exported as Parquet (only partitions that changed), then the features,
+# detections, signals and alerts built from them, incrementally after the first time. Run after
 # make demo (or any secfeat build); needs Java 17.
 spark: $(SPARK_INSTALLED)
 	$(BIN)/secfeat export-ocsf --out ocsf_parquet
 	$(DBT) build $(DBT_FLAGS) --target spark --selector spark_features --vars "$(DEMO_VARS)"
+	$(DBT) build $(DBT_FLAGS) --target spark --selector spark_detections --vars "$(DEMO_VARS)"
 
 # Train and register a candidate version (compare and promote with secfeat promote).
 train: install

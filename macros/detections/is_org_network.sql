@@ -3,11 +3,13 @@
     egress, the VPN, the LAN. Rules read it to tell an office's typos from a
     spray; false for null. -#}
 {% macro is_org_network(ip, kinds=none) -%}
-    coalesce((
-        select bool_or({{ secfeat.ip_in_cidr(ip, 'org_networks.cidr') }})
+    exists (
+        select 1
         from {{ ref('org_networks') }} as org_networks
-        {%- if kinds %}
-            where org_networks.network_kind in ('{{ kinds | join("', '") }}')
-        {%- endif %}
-    ), false)
+        where
+            {{ secfeat.ip_in_cidr(ip, 'org_networks.cidr') }}
+            {%- if kinds %}
+                and org_networks.network_kind in ('{{ kinds | join("', '") }}')
+            {%- endif %}
+    )
 {%- endmacro %}

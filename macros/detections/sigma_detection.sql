@@ -3,8 +3,8 @@
     included (not quarantined ones: broken), whose `_vendor_record` meets the
     rule's condition, in the target's dialect (`conditions`: duckdb, spark).
     The entity is the record's user, else its source address, else its host. _computed_at
-    is when the record was staged: `signals` evaluates only records staged
-    since its last build. -#}
+    is when the record was staged (on Spark, when its export was written):
+    `signals` evaluates only records staged since its last build. -#}
 {% macro sigma_detection(rule, conditions) -%}
     with hits as (
         select
@@ -28,7 +28,12 @@
         select
             event_uid,
             event_at,
-            _loaded_at,
+            {%- if target.type == 'spark' %}
+                -- when the record reached this engine: `signals` compares it to its watermark, Spark's own clock
+                _metadata.file_modification_time as _loaded_at,
+            {%- else %}
+                _loaded_at,
+            {%- endif %}
             _vendor_record,
             {%- if users %}
                 lower(coalesce({{ users | join(', ') }})) as user_key,

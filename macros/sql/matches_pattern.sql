@@ -15,3 +15,20 @@
 {% macro spark__matches_pattern(expression, pattern) -%}
     {{ expression }} rlike '(?i){{ pattern }}'
 {%- endmacro %}
+
+{#- Whether a string matches the regular expression another column holds (case-insensitive). -#}
+{% macro matches_pattern_column(expression, pattern_column) -%}
+    {{ return(adapter.dispatch('matches_pattern_column', 'secfeat')(expression, pattern_column)) }}
+{%- endmacro %}
+
+{% macro default__matches_pattern_column(expression, pattern_column) -%}
+    regexp_like({{ expression }}, {{ pattern_column }}, 'i')
+{%- endmacro %}
+
+{% macro duckdb__matches_pattern_column(expression, pattern_column) -%}
+    regexp_matches({{ expression }}, {{ pattern_column }}, 'i')
+{%- endmacro %}
+
+{% macro spark__matches_pattern_column(expression, pattern_column) -%}
+    {{ expression }} rlike concat('(?i)', {{ pattern_column }})
+{%- endmacro %}

@@ -1,13 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='alert_id',
-        on_schema_change='append_new_columns',
-        full_refresh=false,
-        tags=['replayed'],
-    )
-}}
+{{ config(full_refresh=false, tags=['replayed'], **secfeat.history_table_config('alert_id')) }}
 {#- One alert per incident, made of signals only: what an analyst works.
 
     1. Signals: the live ones of triaged_signals (not suppressed, withdrawn,
@@ -49,6 +40,14 @@
     'attack_tactic_name', 'severity', 'severity_id', 'entity_type', 'entity_key', 'event_uid', 'event_at',
     'user_key', 'src_endpoint_ip', 'score', 'model_name', 'model_version',
 ] -%}
+{%- set alert_columns = [
+    'alert_id', 'alert_day', 'status', 'daily_rank', 'detection', 'detections', 'detection_kind', 'title',
+    'description', 'attack_technique_uid', 'attack_technique_name', 'attack_tactic_uid', 'attack_tactic_name',
+    'severity', 'severity_id', 'entity_type', 'entity_key', 'first_event_at', 'last_event_at', 'event_count',
+    'evidence_event_uids', 'entity_risk', 'score', 'model_name', 'model_version', 'detection_rule_uid',
+    'detection_author', 'detection_license', 'detection_rule_url',
+] -%}
+{%- set history_columns = alert_columns + ['first_raised_at', 'last_changed_at', 'withdrawn_at'] -%}
 with signals as (
     select * from {{ ref('triaged_signals') }}
 ),
@@ -83,8 +82,8 @@ hits as (
         signals.user_key,
         signals.src_endpoint_ip,
         cast(null as double) as score,
-        cast(null as varchar) as model_name,
-        cast(null as varchar) as model_version
+        cast(null as string) as model_name,
+        cast(null as string) as model_version
     from risk
     inner join signals
         on risk.signal_id = signals.signal_id
@@ -128,11 +127,13 @@ src_ip_incidents as (
 -- a user hit inside an IP's incident, from that IP, is part of it
 folded_hits as (
     select
-        chosen_hits.* replace (
-            case when src_ip_incidents.src_endpoint_ip is not null then 'src_ip' else chosen_hits.entity_type end
-                as entity_type,
-            coalesce(src_ip_incidents.src_endpoint_ip, chosen_hits.entity_key) as entity_key
-        )
+        {%- for column in hit_columns if column not in ('entity_type', 'entity_key') %}
+            chosen_hits.{{ column }},
+        {%- endfor %}
+        chosen_hits.at_us,
+        case when src_ip_incidents.src_endpoint_ip is not null then 'src_ip' else chosen_hits.entity_type end
+            as entity_type,
+        coalesce(src_ip_incidents.src_endpoint_ip, chosen_hits.entity_key) as entity_key
     from chosen_hits
     left join src_ip_incidents
         on
@@ -181,19 +182,24 @@ incidents as (
         min(event_at) as first_event_at,
         max(event_at) as last_event_at,
         count(distinct event_uid) as event_count,
-        list(distinct detection order by detection) as detections,
+        {{ secfeat.sorted_distinct_list('detection') }} as detections,
         -- the incident's own detection: the most severe, the earliest on a tie
-        arg_min(
-            struct_pack(
-                detection, detection_kind, title, attack_technique_uid, attack_technique_name,
-                attack_tactic_uid, attack_tactic_name, severity, severity_id
-            ),
-            struct_pack(neg_severity := -severity_id, at_us, detection)
+        min_by(
+            {{ secfeat.struct_of({
+                'detection': 'detection', 'detection_kind': 'detection_kind', 'title': 'title',
+                'attack_technique_uid': 'attack_technique_uid', 'attack_technique_name': 'attack_technique_name',
+                'attack_tactic_uid': 'attack_tactic_uid', 'attack_tactic_name': 'attack_tactic_name',
+                'severity': 'severity', 'severity_id': 'severity_id',
+            }) }},
+            {{ secfeat.struct_of({'neg_severity': '-severity_id', 'at_us': 'at_us', 'detection': 'detection'}) }}
         ) as primary_detection,
-        arg_max(struct_pack(score, model_name, model_version), score) as best_score,
-        arg_min(event_uid, struct_pack(at_us, event_uid)) as first_event_uid,
+        max_by(
+            {{ secfeat.struct_of({'score': 'score', 'model_name': 'model_name', 'model_version': 'model_version'}) }},
+            score
+        ) as best_score,
+        min_by(event_uid, {{ secfeat.struct_of({'at_us': 'at_us', 'event_uid': 'event_uid'}) }}) as first_event_uid,
         max(entity_risk) as max_entity_risk,
-        list(distinct event_uid order by event_uid) as all_event_uids
+        {{ secfeat.sorted_distinct_list('event_uid') }} as all_event_uids
     from sessionized
     group by entity_type, entity_key, incident_number
 ),
@@ -229,14 +235,14 @@ alerts as (
         || ' '
         || incidents.entity_key
         || ', '
-        || incidents.event_count
-        || ' events from ' || strftime(incidents.first_event_at, '%Y-%m-%d %H:%M:%S') || ' to '
-        || strftime(incidents.last_event_at, '%Y-%m-%d %H:%M:%S')
+        || cast(incidents.event_count as string)
+        || ' events from ' || {{ secfeat.timestamp_to_seconds_text('incidents.first_event_at') }} || ' to '
+        || {{ secfeat.timestamp_to_seconds_text('incidents.last_event_at') }}
         || ' UTC ('
-        || array_to_string(incidents.detections, ', ')
+        || {{ secfeat.list_join('incidents.detections', ', ') }}
         || ')'
             as description,
-        incidents.all_event_uids[1:100] as evidence_event_uids
+        {{ secfeat.list_head('incidents.all_event_uids', 100) }} as evidence_event_uids
     from incidents
 ),
 
@@ -246,8 +252,8 @@ ranked as (
         cast(row_number() over (
             partition by alert_day
             order by
-                severity_id desc, len(detections) desc, detection_kind = 'rule' desc, score desc nulls last,
-                event_count desc, alert_id asc
+                severity_id desc, {{ secfeat.list_length('detections') }} desc, detection_kind = 'rule' desc,
+                score desc nulls last, event_count desc, alert_id asc
         ) as integer) as daily_rank
     from alerts
 ),
@@ -267,42 +273,17 @@ ruled as (
 
 computed as (
     select
-        alert_id,
-        alert_day,
-        case when {{ 'true' if budget is none else 'daily_rank <= ' ~ budget }} then 'raised' else 'over_budget' end
-            as status,
-        daily_rank,
-        detection,
-        detections,
-        detection_kind,
-        title,
-        description,
-        attack_technique_uid,
-        attack_technique_name,
-        attack_tactic_uid,
-        attack_tactic_name,
-        severity,
-        severity_id,
-        entity_type,
-        entity_key,
-        first_event_at,
-        last_event_at,
-        event_count,
-        evidence_event_uids,
-        entity_risk,
-        score,
-        model_name,
-        model_version,
-        detection_rule_uid,
-        detection_author,
-        detection_license,
-        detection_rule_url
+        {%- for column in alert_columns if column != 'status' %}
+            {{ column }},
+        {%- endfor %}
+        {%- set is_within_budget = 'true' if budget is none else 'daily_rank <= ' ~ budget %}
+        case when {{ is_within_budget }} then 'raised' else 'over_budget' end as status
     from ruled
 ),
 
 {% if is_incremental() -%}
 previous as (
-    select * from {{ this }}
+    select * from {{ secfeat.previous_rows() }}
 ),
 
 {% endif -%}
@@ -336,17 +317,26 @@ history as (
     {%- endif %}
 )
 
-select * from history
 {%- if is_incremental() %}
-    union all by name
+    ,
+
     -- no longer made by the signals: kept, withdrawn
-    select
-        previous.* replace (
+    withdrawn_alerts as (
+        select
+            {%- for column in alert_columns + ['first_raised_at'] if column != 'status' %}
+                previous.{{ column }},
+            {%- endfor %}
             'withdrawn' as status,
-            coalesce(previous.withdrawn_at, {{ evaluating_now }}) as withdrawn_at,
             case when previous.status = 'withdrawn' then previous.last_changed_at else {{ evaluating_now }} end
-                as last_changed_at
-        )
-    from previous
-    where previous.alert_id not in (select alert_id from computed)
+                as last_changed_at,
+            coalesce(previous.withdrawn_at, {{ evaluating_now }}) as withdrawn_at
+        from previous
+        where previous.alert_id not in (select alert_id from computed)
+    )
+{%- endif %}
+
+select {{ history_columns | join(', ') }} from history
+{%- if is_incremental() %}
+    union all
+    select {{ history_columns | join(', ') }} from withdrawn_alerts
 {%- endif %}

@@ -18,10 +18,17 @@
     with no successful logon in 30 days (successful_logins_30d = 0: the names
     scanners guess), which adds risk and alerts only with other signals. -#}
 {%- set percentiles = var('alert_severity_percentiles') -%}
-with scores as (
-    select * from {{ ref('ml_login_scores') }}
-    -- one hit per event: a role assumption is scored as a logon and as a privileged action
-    qualify row_number() over (partition by event_uid order by score desc, activity_kind asc) = 1
+with ranked_scores as (
+    select
+        *,
+        -- one hit per event: a role assumption is scored as a logon and as a privileged action
+        row_number() over (partition by event_uid order by score desc, activity_kind asc) as score_rank
+    from {{ secfeat.login_scores() }}
+),
+
+scores as (
+    select * from ranked_scores
+    where score_rank = 1
 ),
 
 hits as (
@@ -52,7 +59,7 @@ hits as (
         score,
         model_name,
         model_version,
-        scored_at as _computed_at
+        _arrived_at as _computed_at
     from scores
     where
         user_key is not null

@@ -13,18 +13,18 @@
     {%- endfor -%}
 {%- endif %}
 select
-    cast(detection as varchar) as detection,
-    cast(origin as varchar) as origin,
-    cast(title as varchar) as title,
-    cast(severity as varchar) as severity,
-    cast(entity as varchar) as entity,
-    cast(attack_technique_uid as varchar) as attack_technique_uid,
-    cast(attack_tactic_uid as varchar) as attack_tactic_uid,
-    cast(rule_uid as varchar) as rule_uid,
-    cast(rule_author as varchar) as rule_author,
-    cast(rule_license as varchar) as rule_license,
-    cast(rule_url as varchar) as rule_url,
-    cast(rule_status as varchar) as rule_status
+    cast(detection as string) as detection,
+    cast(origin as string) as origin,
+    cast(title as string) as title,
+    cast(severity as string) as severity,
+    cast(entity as string) as entity,
+    cast(attack_technique_uid as string) as attack_technique_uid,
+    cast(attack_tactic_uid as string) as attack_tactic_uid,
+    cast(rule_uid as string) as rule_uid,
+    cast(rule_author as string) as rule_author,
+    cast(rule_license as string) as rule_license,
+    cast(rule_url as string) as rule_url,
+    cast(rule_status as string) as rule_status
 from (
     values
     {%- for detection in detections %}

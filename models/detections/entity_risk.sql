@@ -42,7 +42,7 @@ instants as (
         entity_key,
         event_at,
         min(signal_id) as signal_id,
-        list(distinct detection order by detection) as detections_at_instant
+        {{ secfeat.sorted_distinct_list('detection') }} as detections_at_instant
     from weighted
     group by entity_type, entity_key, event_at
 ),
@@ -69,8 +69,8 @@ contributions as (
             instants.entity_type = weighted.entity_type
             and instants.entity_key = weighted.entity_key
             and instants.event_at >= weighted.event_at
-            and weighted.event_at
-            > instants.event_at - to_microseconds(cast({{ half_life_hours * 10 * 3600e6 }} as bigint))
+            and {{ secfeat.epoch_microseconds('weighted.event_at') }}
+            > {{ secfeat.epoch_microseconds('instants.event_at') }} - {{ (half_life_hours * 10 * 3600e6) | int }}
     group by instants.entity_type, instants.entity_key, instants.event_at, weighted.detection
 ),
 
@@ -80,9 +80,9 @@ risk as (
         entity_key,
         event_at,
         -- summed in one order: the same signals give the same risk, to the last bit
-        list_sum(list(contribution order by detection)) as risk,
+        {{ secfeat.sum_in_order('contribution', ['detection']) }} as risk,
         count(*) as contributing_detections,
-        list(detection order by contribution desc, detection asc) as detections
+        {{ secfeat.list_in_order('detection', ['-contribution', 'detection']) }} as detections
     from contributions
     group by entity_type, entity_key, event_at
 )

@@ -54,8 +54,8 @@ held_pairs as (
             when 'user' then {{ disposed_user }}
             else {{ disposed_ip }}
         end as entity,
-        cast(null as varchar) as entity_pattern,
-        cast(null as varchar) as cidr_block,
+        cast(null as string) as entity_pattern,
+        cast(null as string) as cidr_block,
         'analyst false positive: ' || coalesce(false_positives.note, '') as reason,
         false_positives.analyst as owned_by,
         false_positives.disposed_at as starts_at,

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='signal_id',
-        on_schema_change='append_new_columns',
-        tags=['replayed'],
-    )
-}}
+{{ config(tags=['replayed'], **secfeat.history_table_config('signal_id')) }}
 {#- Every hit of every detection (the det_* models, listed by
     secfeat.detection_models() from the folder): one row per detection and
     event, with when the warehouse first saw it and in which build. What
@@ -28,13 +20,16 @@
 {%- set replay = var('replay') -%}
 {%- set hit_columns = secfeat.signal_hit_columns() -%}
 {#- what makes a re-evaluated hit a change -#}
+{%- set history_columns = hit_columns + [
+    'signal_id', 'first_seen_at', 'first_seen_invocation_id', 'last_changed_at', 'withdrawn_at', '_evaluated_through',
+] -%}
 {%- set content_columns = ['severity_id', 'entity_key', 'event_at', 'score', 'model_version', 'has_baseline'] -%}
 {%- set feature_parts = [
     (ref('feat_user_activity_events'), '_computed_at'),
     (ref('feat_user_src_ip_authentication_events'), '_computed_at'),
     (ref('feat_src_ip_authentication_events'), '_computed_at'),
     (ref('feat_user_country_authentication_events'), '_computed_at'),
-    (ref('ml_login_scores'), 'scored_at'),
+    (secfeat.login_scores(), '_arrived_at'),
 ] -%}
 {%- set evaluating_now = secfeat.build_started_at() -%}
 {#- compiled Sigma rules (det_sigma_*) read staged records, not features: those staged since -#}
@@ -42,7 +37,7 @@
 with
 {% if is_incremental() -%}
 previous as (
-    select * from {{ this }}
+    select * from {{ secfeat.previous_rows() }}
 ),
 
 watermark as (
@@ -122,20 +117,38 @@ signal_history as (
     {%- endif %}
 )
 
-select * from signal_history
 {%- if is_incremental() %}
-    union all by name
+    ,
+
     -- a live signal whose event was evaluated again and no longer hits: withdrawn, kept
-    select
-        previous.* replace (
+    withdrawn_signals as (
+        {%- set withdrawn_now = ['last_changed_at', 'withdrawn_at', '_evaluated_through'] %}
+        select
+            {%- for column in history_columns if column not in withdrawn_now %}
+                previous.{{ column }},
+            {%- endfor %}
             {{ evaluating_now }} as last_changed_at,
             {{ evaluating_now }} as withdrawn_at,
             {{ evaluating_now }} as _evaluated_through
-        )
-    from previous
-    where
-        previous.withdrawn_at is null
-        and previous.event_uid in (select event_uid from changed_events)
-        and not starts_with(previous.detection, 'sigma_')
-        and previous.signal_id not in (select signal_id from current_signals)
+        from previous
+        where
+            previous.withdrawn_at is null
+            and previous.event_uid in (select event_uid from changed_events)
+            and left(previous.detection, 6) != 'sigma_'
+            and previous.signal_id not in (select signal_id from current_signals)
+    )
+{%- endif %}
+
+select {{ history_columns | join(', ') }} from signal_history
+{%- if is_incremental() %}
+    union all
+    select {{ history_columns | join(', ') }} from withdrawn_signals
+    {%- if secfeat.rewrites_whole_table() %}
+        union all
+        -- the table is written whole: the rows this build did not evaluate, as they were
+        select {{ history_columns | join(', ') }} from previous
+        where
+            signal_id not in (select signal_id from signal_history)
+            and signal_id not in (select signal_id from withdrawn_signals)
+    {%- endif %}
 {%- endif %}

@@ -31,7 +31,7 @@ matched_suppressions as (
             and (suppressions.entity is null or signals.entity_key = suppressions.entity)
             and (
                 suppressions.entity_pattern is null
-                or regexp_matches(signals.entity_key, suppressions.entity_pattern, 'i')
+                or {{ secfeat.matches_pattern_column('signals.entity_key', 'suppressions.entity_pattern') }}
             )
             and (
                 suppressions.cidr_block is null

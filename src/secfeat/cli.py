@@ -367,8 +367,8 @@ def cmd_export_alerts(args: argparse.Namespace) -> int:
 
 def cmd_export_ocsf(args: argparse.Namespace) -> int:
     """Write the published build's OCSF class tables as Parquet under --out,
-    one folder per class, partitioned by event date (UTC), and the staged
-    vendor records compiled Sigma rules read: what a Spark
+    one folder per class, partitioned by event date (UTC), the staged
+    vendor records compiled Sigma rules read and the champion's scores: what a Spark
     target (dbt --target spark, var ocsf_parquet_dir) or any Parquet reader
     builds on. Only the partitions whose rows changed since the last export
     are rewritten (secfeat.export_ocsf)."""
@@ -380,7 +380,8 @@ def cmd_export_ocsf(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        exported = export_ocsf.export_ocsf(con, args.out) + export_ocsf.export_sigma_records(con, args.out)
+        exported = (export_ocsf.export_ocsf(con, args.out) + export_ocsf.export_sigma_records(con, args.out)
+                    + export_ocsf.export_login_scores(con, args.out))
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

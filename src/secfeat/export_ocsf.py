@@ -4,7 +4,8 @@ consumer).
 
 ``secfeat export-ocsf --out DIR`` writes, for each OCSF class model (and as
 ``sigma_records_<staging model>`` the staged vendor records compiled Sigma
-rules read)::
+rules read, as ``ml_login_scores`` the champion's scores the model's
+detection reads)::
 
     DIR/ocsf_<class>/event_date=YYYY-MM-DD/<export id>.parquet
     DIR/ocsf_<class>/_common_metadata         the schema (a Parquet file with no rows)
@@ -87,8 +88,21 @@ def export_sigma_records(con: duckdb.DuckDBPyConnection, out: Path) -> list[Clas
     return exports
 
 
-def _export_class(con: duckdb.DuckDBPyConnection, table: str, directory: Path, source: str | None = None) -> ClassExport:
-    """Export `source` (a relation; the table `table` by default) as `table` under `directory`."""
+def export_login_scores(con: duckdb.DuckDBPyConnection, out: Path) -> list[ClassExport]:
+    """The champion's kept scores (ml_login_scores, a Python model, which
+    Spark cannot run without Databricks) as ml_login_scores under `out`: what
+    the model detection reads on Spark. None when the warehouse has not scored yet."""
+    present = con.execute("select count(*) from information_schema.tables "
+                          "where table_name = 'ml_login_scores' and table_schema = current_schema()").fetchone()[0]
+    if not present:
+        return []
+    return [_export_class(con, "ml_login_scores", out / "ml_login_scores", loaded_column="scored_at")]
+
+
+def _export_class(con: duckdb.DuckDBPyConnection, table: str, directory: Path, source: str | None = None,
+                  loaded_column: str = "_loaded_at") -> ClassExport:
+    """Export `source` (a relation; the table `table` by default) as `table` under `directory`;
+    a row rewritten since the last export has a later `loaded_column`."""
     if source is None:
         columns = con.execute(
             "select column_name, data_type from information_schema.columns "
@@ -105,8 +119,8 @@ def _export_class(con: duckdb.DuckDBPyConnection, table: str, directory: Path, s
     fingerprints = {str(day): fingerprint for day, fingerprint in con.execute(f"""
         select
             cast(event_at as date),
-            count(*) || ':' || coalesce(cast(max(_loaded_at) as varchar), '') || ':'
-                || cast(bit_xor(hash(event_uid, _loaded_at)) as varchar)
+            count(*) || ':' || coalesce(cast(max({loaded_column}) as varchar), '') || ':'
+                || cast(bit_xor(hash(event_uid, {loaded_column})) as varchar)
         from {source}
         group by 1
     """).fetchall()}

@@ -4,6 +4,10 @@
 select *
 from {{ model }}
 where
-    not regexp_matches({{ column_name }}, '{{ regex }}')
+    {%- if target.type == 'spark' %}
+        not ({{ column_name }} rlike '{{ regex }}')
+    {%- else %}
+        not regexp_matches({{ column_name }}, '{{ regex }}')
+    {%- endif %}
     {%- if row_condition %} and ({{ row_condition }}){% endif %}
 {% endtest %}

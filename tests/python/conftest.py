@@ -114,6 +114,53 @@ class DbtProject:
             con.close()
 
 
+class SparkProject:
+    """dbt on the spark target, in this process (dbt-spark's session keeps one
+    SparkSession for all of them), reading OCSF Parquet from `ocsf_dir`."""
+
+    def __init__(self, workdir: Path, ocsf_dir: Path, **extra_vars):
+        self.workdir = workdir
+        self.vars = {"ocsf_parquet_dir": str(ocsf_dir), **extra_vars}
+
+    def reset(self) -> None:
+        """Drop what an earlier test built in this process's Spark session
+        (one per process: its warehouse folder is the first test's)."""
+        from pyspark.sql import SparkSession
+
+        session = SparkSession.getActiveSession()
+        if session is not None:
+            for schema in ("secfeat", "reference"):
+                session.sql(f"drop database if exists {schema} cascade")
+
+    def run(self, *args: str) -> None:
+        from dbt.cli.main import dbtRunner
+
+        os.environ["SECFEAT_SPARK_DIR"] = str(self.workdir / "spark")
+        os.environ["SECFEAT_SPARK_DRIVER_MEMORY"] = "1g"
+        os.environ["SECFEAT_SPARK_SHUFFLE_PARTITIONS"] = "1"  # a few hundred rows: one task per shuffle
+        result = dbtRunner().invoke([
+            *args, "--target", "spark",
+            "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT / "profiles"),
+            "--target-path", str(self.workdir / "target"), "--log-path", str(self.workdir / "logs"),
+            "--vars", json.dumps(self.vars), "--quiet",
+        ])
+        if not result.success:
+            results = getattr(result.result, "results", None) or []
+            pytest.fail(f"dbt {' '.join(args)} on Spark failed: "
+                        f"{result.exception or [(r.node.name, r.message) for r in results if r.status == 'error']}")
+
+    @staticmethod
+    def timestamp_text(column: str) -> str:
+        return f"date_format({column}, 'yyyy-MM-dd HH:mm:ss.SSSSSS')"
+
+    def query(self, sql: str) -> list[tuple]:
+        from pyspark.sql import SparkSession
+
+        spark = SparkSession.builder.getOrCreate()  # the session dbt-spark started
+        spark.sql("use secfeat")
+        return [tuple(row) for row in spark.sql(sql).collect()]
+
+
 OCSF_CLASS_MODELS = tuple(contract.ocsf_classes())
 
 

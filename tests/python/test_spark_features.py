@@ -13,14 +13,11 @@ give the same, and the entity-latest tables the reference's values."""
 
 from __future__ import annotations
 
-import json
-import os
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_ROOT
+from conftest import SparkProject
 from feature_reference import SRC_IP_FEATURES, USER_FEATURES, first_difference, process_prevalence, same
 from test_features import (AS_OF, INCREMENTAL_MODELS, OCSF_TABLES, STREAM_CASES, Stream, _activity_rows,
                            _country_rows, _event_rows, _expected_event_rows, _land, _prevalence_rows, _reference,
@@ -53,43 +50,6 @@ def merged(cases: tuple[str, ...]) -> Stream:
             else:
                 stream.ingested_at.append(at)
     return stream
-
-
-class SparkProject:
-    """dbt on the spark target, in this process (dbt-spark's session keeps one
-    SparkSession for all of them), reading OCSF Parquet from `ocsf_dir`."""
-
-    def __init__(self, workdir: Path, ocsf_dir: Path, **extra_vars):
-        self.workdir = workdir
-        self.vars = {"ocsf_parquet_dir": str(ocsf_dir), **extra_vars}
-
-    def run(self, *args: str) -> None:
-        from dbt.cli.main import dbtRunner
-
-        os.environ["SECFEAT_SPARK_DIR"] = str(self.workdir / "spark")
-        os.environ["SECFEAT_SPARK_DRIVER_MEMORY"] = "1g"
-        os.environ["SECFEAT_SPARK_SHUFFLE_PARTITIONS"] = "1"  # a few hundred rows: one task per shuffle
-        result = dbtRunner().invoke([
-            *args, "--target", "spark",
-            "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT / "profiles"),
-            "--target-path", str(self.workdir / "target"), "--log-path", str(self.workdir / "logs"),
-            "--vars", json.dumps(self.vars), "--quiet",
-        ])
-        if not result.success:
-            results = getattr(result.result, "results", None) or []
-            pytest.fail(f"dbt {' '.join(args)} on Spark failed: "
-                        f"{result.exception or [(r.node.name, r.message) for r in results if r.status == 'error']}")
-
-    @staticmethod
-    def timestamp_text(column: str) -> str:
-        return f"date_format({column}, 'yyyy-MM-dd HH:mm:ss.SSSSSS')"
-
-    def query(self, sql: str) -> list[tuple]:
-        from pyspark.sql import SparkSession
-
-        spark = SparkSession.builder.getOrCreate()  # the session dbt-spark started
-        spark.sql("use secfeat")
-        return [tuple(row) for row in spark.sql(sql).collect()]
 
 
 def _event_grain_rows(project, model: str) -> dict:
@@ -131,6 +91,7 @@ def test_spark_features_equal_duckdb_and_brute_force_full_and_incremental(featur
                          privileged_role_uid_pattern=duckdb_project.vars["privileged_role_uid_pattern"],
                          rare_process_max_devices=duckdb_project.vars["rare_process_max_devices"])
     _reset(duckdb_project)
+    spark.reset()
     duckdb_project.timestamp_text = _duckdb_timestamp_text
 
     # the first build, before any event: every class exported as its schema alone
