@@ -125,10 +125,11 @@ class SparkProject:
     def reset(self) -> None:
         """Drop what an earlier test built in this process's Spark session
         (one per process: its warehouse folder is the first test's)."""
+        from pyspark import SparkContext
         from pyspark.sql import SparkSession
 
-        session = SparkSession.getActiveSession()
-        if session is not None:
+        if SparkContext._active_spark_context is not None:  # dbt-spark's session (started in another thread)
+            session = SparkSession.builder.getOrCreate()
             for schema in ("secfeat", "reference"):
                 session.sql(f"drop database if exists {schema} cascade")
 
