@@ -40,10 +40,11 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
 
-# The Spark target's packages (pyspark is large): for the tests and make spark only.
-SPARK_INSTALLED := $(VENV)/.installed-spark
-$(SPARK_INSTALLED): $(INSTALLED)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
+# The optional extras' packages, for the tests, make spark and make bench only: the
+# Spark target's (pyspark is large) and Dagster's (the tests load its definitions).
+EXTRAS_INSTALLED := $(VENV)/.installed-extras
+$(EXTRAS_INSTALLED): $(INSTALLED)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark,dagster]'
 	touch $@
 
 install: $(INSTALLED)
@@ -68,7 +69,7 @@ build: install
 # scores) exported as Parquet (only partitions that changed), then the features,
 # detections, signals and alerts built from them, incrementally after the first time. Run after
 # make demo (or any secfeat build); needs Java 17.
-spark: $(SPARK_INSTALLED)
+spark: $(EXTRAS_INSTALLED)
 	$(BIN)/secfeat export-ocsf --out ocsf_parquet
 	$(DBT) build $(DBT_FLAGS) --target spark --selector spark_features --vars "$(DEMO_VARS)"
 	$(DBT) build $(DBT_FLAGS) --target spark --selector spark_detections --vars "$(DEMO_VARS)"
@@ -115,11 +116,11 @@ dbt-test: install
 # in collection order (conftest.py puts the long Spark test first), not
 # xdist's default of the files with the most tests first.
 PYTEST_WORKERS ?= 2
-pytest: $(SPARK_INSTALLED)
+pytest: $(EXTRAS_INSTALLED)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The feature layer on Spark alone: DuckDB, Spark, the brute-force reference.
-spark-test: $(SPARK_INSTALLED)
+spark-test: $(EXTRAS_INSTALLED)
 	$(BIN)/pytest -m spark
 
 # Figures, not a test, in .make/bench: the feature layer at 2M and 10M synthetic
@@ -137,7 +138,7 @@ spark-test: $(SPARK_INSTALLED)
 # FEATURES_BENCH_ARGS='--sizes 2000000', LANDING_BENCH_ARGS='--days 7',
 # SPARK_BENCH_ARGS='--size 200000'.
 BENCH ?= features landing spark detections sigma
-bench: $(SPARK_INSTALLED)
+bench: $(EXTRAS_INSTALLED)
 	$(if $(filter features,$(BENCH)),$(BIN)/python bench/feature_scale.py $(FEATURES_BENCH_ARGS))
 	$(if $(filter landing,$(BENCH)),$(BIN)/python bench/landing_incremental.py $(LANDING_BENCH_ARGS))
 	$(if $(filter spark,$(BENCH)),$(BIN)/python bench/spark_features.py $(SPARK_BENCH_ARGS))
@@ -147,7 +148,7 @@ bench: $(SPARK_INSTALLED)
 # Refresh the exact pins after changing pyproject.toml's ranges.
 constraints:
 	rm -rf .make/pins && $(PYTHON) -m venv .make/pins
-	.make/pins/bin/pip install --quiet --disable-pip-version-check -e '.[dev,spark]'
+	.make/pins/bin/pip install --quiet --disable-pip-version-check -e '.[dev,spark,dagster]'
 	{ echo '# Exact versions the project is tested with (pip install -c constraints.txt).'; \
 	  echo '# Regenerate: make constraints'; \
 	  .make/pins/bin/pip freeze --exclude-editable; } > constraints.txt

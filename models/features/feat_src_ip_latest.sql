@@ -1,3 +1,4 @@
+{{ config(tags=['as_of_build_time']) }}
 {#- One row per source IP seen in a logon, with the per-IP features as of the
     build time (or var as_of). -#}
 with logons as (

@@ -1,3 +1,4 @@
+{{ config(tags=['as_of_build_time']) }}
 {#- One row per known user with the user features as of the build time (or
     var as_of). Windows decay without new events: a user quiet for a day reads
     failed_logins_24h = 0, not the value at their last event. -#}

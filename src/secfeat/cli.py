@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import json
 import os
 import re
@@ -233,6 +234,23 @@ def _publish(args: argparse.Namespace, what: str) -> int:
     return 0
 
 
+def _holding_build_lock(command):
+    """A command that writes the warehouse, run under its build lock (one
+    builder at a time: secfeat.warehouse.build_lock); exit code 3 when
+    another process holds it."""
+    @functools.wraps(command)
+    def locked(args: argparse.Namespace) -> int:
+        from secfeat import loop, warehouse
+
+        try:
+            with warehouse.build_lock(args.duckdb):
+                return command(args)
+        except warehouse.WarehouseBusy as error:
+            print(f"error: {error}; one builder at a time", file=sys.stderr)
+            return loop.BUSY_EXIT
+    return locked
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """`dbt build` with any of its arguments (the scheduled build by default:
     selectors.yml), then, when every model and test passed, publish the
@@ -245,6 +263,95 @@ def cmd_build(args: argparse.Namespace) -> int:
         print("not published: readers keep the last good build", file=sys.stderr)
         return 1
     return _publish(args, "build " + " ".join(args.dbt_args))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The scheduled loop: every --every (60s by default) build the
+    warehouse (the scheduled build, or dbt build's arguments given), publish
+    it for readers and print one line; never two builders on one warehouse
+    (a second start exits with code 3, or waits with --wait); a failed cycle
+    publishes nothing and the next attempt backs off (secfeat.loop)."""
+    from dbt.cli.main import dbtRunner
+
+    from secfeat import contract, loop, warehouse
+
+    try:
+        every = loop.parse_every(args.every)
+        max_backoff = loop.parse_every(args.max_backoff)
+        project_vars(args.project_dir, args.vars)
+    except (ValueError, UnknownVar) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    os.environ["SECFEAT_DUCKDB_PATH"] = str(args.duckdb)
+    profiles_dir = args.profiles_dir or args.project_dir / "profiles"
+    common = ["--project-dir", str(args.project_dir), "--profiles-dir", str(profiles_dir),
+              *(["--vars", args.vars] if args.vars else [])]
+    try:
+        with warehouse.build_lock(args.duckdb, wait=args.wait) as lock, \
+                tempfile.TemporaryDirectory(prefix="secfeat-run-") as scratch:
+            print(f"secfeat run: building {args.duckdb} every {every:g}s (lock {lock})", flush=True)
+            # parsed once: every cycle's build reuses it (dbt's parse is seconds of each invocation)
+            parsed = dbtRunner().invoke(["parse", "--quiet", *common])
+            if not parsed.success:
+                print(f"error: dbt could not parse the project: {parsed.exception}", file=sys.stderr)
+                return 1
+            runner = dbtRunner(manifest=parsed.result)
+            analyses = _compile_analyses(runner, common, Path(scratch) / "analyses")
+            ocsf_tables = [f"ocsf_{name}" for name in contract.ocsf_classes()]
+            landing = Path(project_vars(args.project_dir, args.vars)["landing_dir"])
+            built_from: list[frozenset] = []  # the landing zone as the last full cycle found it
+
+            def run_cycle(number: int) -> loop.Cycle:
+                started, since = time.perf_counter(), loop.utc_now()
+                listing = loop.landing_listing(landing)
+                clock_only = bool(built_from) and listing == built_from[-1]
+                result = runner.invoke(["build", "--quiet", *(loop.CLOCK_ONLY_BUILD if clock_only else args.dbt_args),
+                                        *common])
+                if not result.success:
+                    return loop.Cycle(number, ok=False, seconds=time.perf_counter() - started,
+                                      error=_failure_text(result))
+                built_from[:] = [listing]
+                published = warehouse.publish(args.duckdb, compiled_analyses=analyses,
+                                              note={"published_after": f"run cycle {number}", "vars": args.vars or ""})
+                readable_at = loop.utc_now()
+                con = warehouse.connect_build(args.duckdb)
+                try:
+                    counts = loop.count_cycle(con, since, ocsf_tables)
+                finally:
+                    con.close()
+                return loop.Cycle(
+                    number, ok=True, seconds=time.perf_counter() - started, files=counts["files"],
+                    lines=counts["lines"], events=counts["events"], signals=counts["signals"],
+                    alerts=counts["alerts"], build_id=published.build_id, clock_only=clock_only,
+                    oldest_file_wait_seconds=loop.oldest_wait_seconds(counts["oldest_file_modified_at"], readable_at))
+
+            return loop.run_loop(run_cycle, every, cycles=args.cycles, max_backoff=max_backoff,
+                                 out=lambda line: print(f"{loop.utc_now():%Y-%m-%d %H:%M:%S} {line}", flush=True))
+    except warehouse.WarehouseBusy as error:
+        print(f"error: {error}; one builder at a time (wait with --wait)", file=sys.stderr)
+        return loop.BUSY_EXIT
+    except KeyboardInterrupt:
+        print("secfeat run: stopped", file=sys.stderr)
+        return 130
+
+
+def _compile_analyses(runner, common: list[str], into: Path) -> Path | None:
+    result = runner.invoke(["compile", "--select", "resource_type:analysis", "--quiet", *common])
+    if not result.success:
+        print("warning: analyses/ did not compile; builds are published without them", file=sys.stderr)
+        return None
+    into.mkdir(parents=True, exist_ok=True)
+    for node_result in result.result.results:
+        node = node_result.node
+        if node.resource_type == "analysis" and node.compiled_code:
+            (into / f"{node.name}.sql").write_text(node.compiled_code.strip() + "\n")
+    return into
+
+
+def _failure_text(result) -> str:
+    results = getattr(result.result, "results", None) or []
+    failures = [f"{r.node.name}: {r.message}" for r in results if r.status in ("error", "fail")]
+    return "dbt failed: " + ("; ".join(failures) if failures else str(result.exception))
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -570,7 +677,20 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--project-dir", type=Path, default=Path("."), help="where dbt_project.yml is")
         command.add_argument("--profiles-dir", type=Path, help="dbt's profiles (default: <project-dir>/profiles)")
         command.add_argument("--vars", help="dbt --vars (YAML), over the project's")
-        command.set_defaults(func=func)
+        command.set_defaults(func=_holding_build_lock(func))
+
+    run = commands.add_parser("run", help="the scheduled loop: build, publish, sleep until the next tick",
+                              description=(cmd_run.__doc__ or "").replace("\n    ", " "), allow_abbrev=False)
+    run.add_argument("--every", default="60s", help="the cadence: 60s, 5m, 1h (default 60s)")
+    run.add_argument("--cycles", type=int, help="stop after this many cycles (default: run until stopped)")
+    run.add_argument("--wait", action="store_true", help="wait for the builder that holds the warehouse, not exit")
+    run.add_argument("--max-backoff", default="15m", help="the longest wait after failed cycles (default 15m)")
+    run.add_argument("--duckdb", type=Path, default=None,
+                     help="the warehouse (default: $SECFEAT_DUCKDB_PATH, else secfeat.duckdb)")
+    run.add_argument("--project-dir", type=Path, default=Path("."), help="where dbt_project.yml is")
+    run.add_argument("--profiles-dir", type=Path, help="dbt's profiles (default: <project-dir>/profiles)")
+    run.add_argument("--vars", help="dbt --vars (YAML), over the project's")
+    run.set_defaults(func=cmd_run)
 
     detections = commands.add_parser("detections", help="detections: replay them over stored history")
     detection_commands = detections.add_subparsers(dest="detections_command", required=True)
@@ -585,7 +705,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--project-dir", type=Path, default=Path("."), help="where dbt_project.yml is")
     replay.add_argument("--profiles-dir", type=Path, help="dbt's profiles (default: <project-dir>/profiles)")
     replay.add_argument("--vars", help="the dbt --vars the warehouse was built with (YAML), over the project's")
-    replay.set_defaults(func=cmd_detections_replay)
+    replay.set_defaults(func=_holding_build_lock(cmd_detections_replay))
 
     sigma = commands.add_parser("sigma", help="Sigma rules: compile them into detection models")
     sigma_commands = sigma.add_subparsers(dest="sigma_command", required=True)
@@ -677,7 +797,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if args.command == "build":
+    if args.command in ("build", "run"):
         args.dbt_args = extra  # dbt build's own arguments
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

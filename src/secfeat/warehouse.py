@@ -27,11 +27,13 @@ DuckDB CLI (the ``duckdb-cli`` package, 1.5.x) opens the published copies.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import socket
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -47,6 +49,37 @@ BUILD_CONFIG = {"storage_compatibility_version": "v1.5.0"}
 CURRENT = "current"
 BUILDS = "builds"
 PARTIAL_PREFIX = ".partial-"
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse's build lock."""
+
+
+@contextmanager
+def build_lock(database: str | Path, wait: bool = False):
+    """Hold the warehouse's build lock (<warehouse>.lock, an flock): one
+    builder at a time (`secfeat run`, `secfeat build`). Without `wait`, raise
+    WarehouseBusy at once, naming the holder. The kernel releases the lock
+    when its process ends, killed or not."""
+    path = Path(f"{database}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o640)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            holder = os.pread(descriptor, 4096, 0).decode(errors="replace").strip() or "another process"
+            raise WarehouseBusy(f"{database} is being built by {holder}") from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"pid {os.getpid()} on {socket.gethostname()} since "
+                              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n".encode(), 0)
+        try:
+            yield path
+        finally:
+            os.ftruncate(descriptor, 0)
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+    finally:
+        os.close(descriptor)
 
 
 class NothingPublished(RuntimeError):
