@@ -156,9 +156,7 @@ def _run_dbt(args: argparse.Namespace, dbt_args: list[str]):
 def _failed(result) -> bool:
     if result.success:
         return False
-    results = getattr(result.result, "results", None) or []
-    failures = [f"{r.node.name}: {r.message}" for r in results if r.status in ("error", "fail")]
-    print("error: dbt failed: " + ("; ".join(failures) if failures else str(result.exception)), file=sys.stderr)
+    print(f"error: {_failure_text(result)}", file=sys.stderr)
     return True
 
 
@@ -210,6 +208,11 @@ def _compiled_analyses(args: argparse.Namespace, into: Path) -> Path | None:
     if isinstance(result, int) or not result.success:
         print("warning: analyses/ did not compile; this build is published without them", file=sys.stderr)
         return None
+    return _write_compiled_analyses(result, into)
+
+
+def _write_compiled_analyses(result, into: Path) -> Path:
+    """The analyses a `dbt compile` rendered, as SQL files in `into`."""
     into.mkdir(parents=True, exist_ok=True)
     for node_result in result.result.results:
         node = node_result.node
@@ -340,12 +343,7 @@ def _compile_analyses(runner, common: list[str], into: Path) -> Path | None:
     if not result.success:
         print("warning: analyses/ did not compile; builds are published without them", file=sys.stderr)
         return None
-    into.mkdir(parents=True, exist_ok=True)
-    for node_result in result.result.results:
-        node = node_result.node
-        if node.resource_type == "analysis" and node.compiled_code:
-            (into / f"{node.name}.sql").write_text(node.compiled_code.strip() + "\n")
-    return into
+    return _write_compiled_analyses(result, into)
 
 
 def _failure_text(result) -> str:
